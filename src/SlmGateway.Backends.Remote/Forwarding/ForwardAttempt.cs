@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using SlmGateway.Backends.Remote.Resilience;
+using SlmGateway.Backends.Remote.Upstreams;
+using SlmGateway.Contracts.Errors;
+using SlmGateway.Core.Execution;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace SlmGateway.Backends.Remote.Forwarding;
+
+/// <summary>One try at one upstream through YARP's forwarder, classified for the resilience pipeline.</summary>
+internal static class ForwardAttempt
+{
+    public static async ValueTask<AttemptResult> RunAsync(
+        IHttpForwarder forwarder, HttpContext context, Upstream upstream, ReadOnlyMemory<byte> body, string pathSuffix)
+    {
+        var response = context.Response;
+        response.Clear();
+        context.Request.Body = AsStream(body);
+        context.Request.ContentLength = body.Length;
+
+        var timeouts = upstream.Options.Timeouts;
+        using var timeoutSource = new CancellationTokenSource(timeouts.FirstByte);
+        var transformer = new UpstreamTransformer(upstream, pathSuffix, timeoutSource, Stopwatch.GetTimestamp());
+        var deferredAbort = DeferredAbort.Install(context);
+        ForwarderError error;
+        try
+        {
+            error = await forwarder.SendAsync(context, upstream.BaseUrl, upstream.Invoker, upstream.RequestConfig, transformer, timeoutSource.Token);
+        }
+        finally
+        {
+            deferredAbort.Uninstall();
+        }
+
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            if (deferredAbort.AbortRequested)
+            {
+                deferredAbort.AbortNow();
+            }
+
+            return AttemptResult.ClientGone;
+        }
+
+        if (error == ForwarderError.None)
+        {
+            return transformer.Held is { } held
+                ? new AttemptResult(AttemptKind.RetryableStatus, held.StatusCode, held.RetryAfter, held.Body, held.ContentType)
+                : new AttemptResult(AttemptKind.Served, response.StatusCode);
+        }
+
+        var timedOut = timeoutSource.IsCancellationRequested || error == ForwarderError.RequestTimedOut;
+        if (response.HasStarted)
+        {
+            await EndCommittedResponseAsync(response, deferredAbort, upstream.Name, timedOut);
+            return new AttemptResult(AttemptKind.FailedAfterCommit, response.StatusCode);
+        }
+
+        response.Clear();
+        return new AttemptResult(timedOut ? AttemptKind.TimedOut : AttemptKind.ConnectionFailed, timedOut ? 504 : 502);
+    }
+
+    private static async Task EndCommittedResponseAsync(HttpResponse response, DeferredAbort deferredAbort, string upstream, bool timedOut)
+    {
+        var isEventStream = response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
+        if (!isEventStream)
+        {
+            deferredAbort.AbortNow();
+            return;
+        }
+
+        var message = timedOut
+            ? $"The upstream '{upstream}' timed out in the middle of the stream; the response is incomplete."
+            : $"The upstream '{upstream}' broke off the stream; the response is incomplete.";
+        try
+        {
+            await ErrorWriter.WriteSseEventAsync(response, new OpenAiError(message, ErrorTypes.Upstream, null, timedOut ? "upstream_timeout" : "upstream_stream_broken"));
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            deferredAbort.AbortNow();
+        }
+    }
+
+    private static MemoryStream AsStream(ReadOnlyMemory<byte> body) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(body.ToArray(), writable: false);
+}

@@ -1,0 +1,51 @@
+using Polly;
+using Polly.CircuitBreaker;
+using SlmGateway.Backends.Remote.Resilience;
+using SlmGateway.Core.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace SlmGateway.Backends.Remote.Upstreams;
+
+/// <summary>One configured provider, ready to forward to: its connection pool, key, headers and pipeline.</summary>
+internal sealed class Upstream : IDisposable
+{
+    public Upstream(UpstreamOptions options, string? apiKey)
+    {
+        Options = options;
+        Name = options.Name;
+        BaseUrl = options.BaseUrl.TrimEnd('/');
+        Authorization = apiKey is null ? null : "Bearer " + apiKey;
+        Invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            UseCookies = false,
+            ConnectTimeout = options.Timeouts.Connect,
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            ActivityHeadersPropagator = null,
+        });
+        RequestConfig = new ForwarderRequestConfig { ActivityTimeout = options.Timeouts.Idle };
+        Pipeline = UpstreamPipelineFactory.Create(options, BreakerState);
+    }
+
+    public string Name { get; }
+
+    public string BaseUrl { get; }
+
+    public UpstreamOptions Options { get; }
+
+    /// <summary>The <c>Authorization</c> value sent upstream; never logged or returned.</summary>
+    public string? Authorization { get; }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    public ForwarderRequestConfig RequestConfig { get; }
+
+    public CircuitBreakerStateProvider BreakerState { get; } = new();
+
+    public ResiliencePipeline<AttemptResult> Pipeline { get; }
+
+    public void Dispose() => Invoker.Dispose();
+}

@@ -1,0 +1,10 @@
+namespace SlmGateway.Contracts.Chat;
+
+/// <summary>
+/// The fields the gateway reads from the bodies it only forwards (embeddings, completions, responses).
+/// </summary>
+public sealed class ModelRequest
+{
+    public string? Model { get; init; }
+    public bool? Stream { get; init; }
+}

@@ -1,0 +1,21 @@
+namespace SlmGateway.Core.Configuration;
+
+/// <summary>Client keys, bound from <c>SlmGateway:Auth</c>. With no keys configured the gateway is open.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "SlmGateway:Auth";
+
+    public List<ClientKeyOptions> Keys { get; set; } = [];
+}
+
+public sealed class ClientKeyOptions
+{
+    /// <summary>A name for the key that appears in logs and metrics instead of the key.</summary>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>Lower-case hex SHA-256 of the key (<c>printf %s "$KEY" | sha256sum</c>); the key itself is never stored.</summary>
+    public string Sha256 { get; set; } = string.Empty;
+
+    /// <summary>Requests a minute this key may make; 0 means no limit.</summary>
+    public int RequestsPerMinute { get; set; }
+}

@@ -1,0 +1,10 @@
+namespace SlmGateway.Core.Execution;
+
+/// <summary>Response headers through which the gateway tells the client where its request went.</summary>
+public static class GatewayHeaders
+{
+    public const string Route = "x-slmgw-route";
+    public const string Upstream = "x-slmgw-upstream";
+    public const string Model = "x-slmgw-model";
+    public const string RequestId = "x-slmgw-request-id";
+}

@@ -1,0 +1,23 @@
+using SlmGateway.Contracts.Chat;
+
+namespace SlmGateway.Core.Execution;
+
+public enum ApiEndpoint
+{
+    ChatCompletions,
+    Completions,
+    Embeddings,
+    Responses,
+}
+
+/// <summary>
+/// A request as the front door accepted it: the raw body (forwarded as sent), the parsed chat request
+/// where there is one, and who sent it.
+/// </summary>
+public sealed record GatewayRequest(
+    ApiEndpoint Endpoint,
+    string Model,
+    ReadOnlyMemory<byte> Body,
+    ChatCompletionRequest? Chat,
+    bool Stream,
+    string? ClientKeyId);

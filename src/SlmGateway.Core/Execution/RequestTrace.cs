@@ -1,0 +1,15 @@
+namespace SlmGateway.Core.Execution;
+
+/// <summary>
+/// What happened to one request, filled in as it goes (model, route, upstream, attempts) and read
+/// once at the end by the request-completion log event.
+/// </summary>
+public sealed class RequestTrace
+{
+    public string? Model { get; set; }
+    public string? Route { get; set; }
+    public string? Upstream { get; set; }
+    public int Attempts { get; set; }
+    public string? ClientKeyId { get; set; }
+    public string? Outcome { get; set; }
+}

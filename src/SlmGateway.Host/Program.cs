@@ -1,0 +1,16 @@
+using SlmGateway.Backends.Remote;
+using SlmGateway.Host.Api;
+using SlmGateway.Host.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddGatewayLogging();
+builder.Services.AddSlmGateway().AddRemoteBackend();
+
+var app = builder.Build();
+app.UseGatewayPipeline();
+app.MapHealthEndpoints();
+app.MapOpenAiApi();
+app.Run();
+
+/// <summary>Entry point; public so functional tests can host the gateway.</summary>
+public partial class Program;

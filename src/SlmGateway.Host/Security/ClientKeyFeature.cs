@@ -1,0 +1,6 @@
+using SlmGateway.Core.Configuration;
+
+namespace SlmGateway.Host.Security;
+
+/// <summary>The client key a request was authenticated with.</summary>
+internal sealed record ClientKeyFeature(ClientKeyOptions Key);

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SlmGateway.FunctionalTests.Infrastructure;
+
+/// <summary>The real gateway on Kestrel at a loopback port, configured only by <see cref="GatewaySettings"/>.</summary>
+public sealed class GatewayFactory : WebApplicationFactory<Program>
+{
+    private readonly GatewaySettings _settings;
+
+    public GatewayFactory(GatewaySettings settings)
+    {
+        _settings = settings;
+        UseKestrel(0);
+        StartServer();
+        Address = new Uri(Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+    }
+
+    public Uri Address { get; }
+
+    public Uri BaseUrl => new(Address, "/v1/");
+
+    /// <summary>A plain client for raw HTTP against the gateway.</summary>
+    public HttpClient CreateHttpClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, configuration) =>
+        {
+            configuration.Sources.Clear();
+            configuration.AddInMemoryCollection(_settings.Values);
+        });
+    }
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace SlmGateway.FunctionalTests.Infrastructure;
+
+/// <summary>Builds the configuration a test gateway starts with; nothing else is read.</summary>
+public sealed class GatewaySettings
+{
+    private readonly Dictionary<string, string?> _values = new()
+    {
+        ["Serilog:MinimumLevel:Default"] = "Warning",
+    };
+
+    private int _upstreams;
+    private int _keys;
+
+    public IReadOnlyDictionary<string, string?> Values => _values;
+
+    /// <summary>Adds an upstream; models are "public=upstream" pairs or plain names.</summary>
+    public GatewaySettings Upstream(string name, string baseUrl, params string[] models) =>
+        Upstream(name, baseUrl, models, _ => { });
+
+    public GatewaySettings Upstream(string name, string baseUrl, string[] models, Action<Dictionary<string, string?>> extra)
+    {
+        var prefix = $"SlmGateway:Remote:Upstreams:{_upstreams++}:";
+        _values[prefix + "Name"] = name;
+        _values[prefix + "BaseUrl"] = baseUrl;
+        _values[prefix + "Retry:BaseDelay"] = "00:00:00.010";
+        _values[prefix + "Retry:MaxDelay"] = "00:00:00.050";
+        foreach (var model in models)
+        {
+            var parts = model.Split('=', 2);
+            _values[prefix + "Models:" + parts[0]] = parts.Length == 2 ? parts[1] : parts[0];
+        }
+
+        var options = new Dictionary<string, string?>();
+        extra(options);
+        foreach (var (key, value) in options)
+        {
+            _values[prefix + key] = value;
+        }
+
+        return this;
+    }
+
+    public GatewaySettings ClientKey(string id, string sha256, int requestsPerMinute = 0)
+    {
+        var prefix = $"SlmGateway:Auth:Keys:{_keys++}:";
+        _values[prefix + "Id"] = id;
+        _values[prefix + "Sha256"] = sha256;
+        _values[prefix + "RequestsPerMinute"] = requestsPerMinute.ToString(CultureInfo.InvariantCulture);
+        return this;
+    }
+
+    public GatewaySettings Set(string key, string? value)
+    {
+        _values[key] = value;
+        return this;
+    }
+}
