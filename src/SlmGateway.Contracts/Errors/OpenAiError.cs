@@ -8,5 +8,5 @@ public sealed record OpenAiErrorEnvelope([property: JsonPropertyName("error")] O
 public sealed record OpenAiError(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("param")] string? Param,
-    [property: JsonPropertyName("code")] string? Code);
+    [property: JsonPropertyName("param"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Param,
+    [property: JsonPropertyName("code"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code);

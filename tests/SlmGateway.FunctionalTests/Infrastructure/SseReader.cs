@@ -1,0 +1,35 @@
+namespace SlmGateway.FunctionalTests.Infrastructure;
+
+/// <summary>Reads a server-sent-event stream one <c>data:</c> payload at a time.</summary>
+public sealed class SseReader(Stream stream) : IDisposable
+{
+    private readonly StreamReader _reader = new(stream);
+
+    /// <summary>The next event's data, or null at the clean end of the stream.</summary>
+    public async Task<string?> NextAsync(CancellationToken cancellationToken = default)
+    {
+        while (await _reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                return line["data: ".Length..];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Every remaining event until the stream ends (throws if it breaks).</summary>
+    public async Task<List<string>> ReadAllAsync(CancellationToken cancellationToken = default)
+    {
+        var events = new List<string>();
+        while (await NextAsync(cancellationToken) is { } data)
+        {
+            events.Add(data);
+        }
+
+        return events;
+    }
+
+    public void Dispose() => _reader.Dispose();
+}
