@@ -145,6 +145,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         _primary.Handler = async (context, _, _) =>
         {
             await OpenAiResponses.WriteSseAsync(context.Response, OpenAiResponses.TextChunks("gpt-test", "one two three", false).Take(2), done: false);
+            await Task.Delay(200);
             context.Abort();
         };
         await using var gateway = Gateway(_primary);
@@ -153,9 +154,10 @@ public sealed class ResilienceTests : IAsyncLifetime
 
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
-        var events = await reader.ReadAllAsync();
+        var (events, broke) = await reader.ReadUntilEndOrBreakAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(broke, "the client must not see a clean end of a broken stream");
         Assert.Equal(3, events.Count);
         Assert.Equal("upstream_stream_broken", JsonDocument.Parse(events[^1]).RootElement.GetProperty("error").GetProperty("code").GetString());
         Assert.DoesNotContain("[DONE]", events);

@@ -5,8 +5,7 @@ namespace SlmGateway.Backends.Remote.Forwarding;
 
 /// <summary>
 /// While YARP forwards, holds back its abort of the client connection when the upstream breaks
-/// mid-response, so that a stream can be closed with an SSE error event instead of a bare reset.
-/// The abort is carried out afterwards unless an error event was written.
+/// mid-response, so that a stream gets an SSE error event before its connection is cut.
 /// </summary>
 internal sealed class DeferredAbort : IHttpRequestLifetimeFeature
 {

@@ -11,6 +11,8 @@ namespace SlmGateway.Backends.Remote.Forwarding;
 /// <summary>One try at one upstream through YARP's forwarder, classified for the resilience pipeline.</summary>
 internal static class ForwardAttempt
 {
+    private static readonly TimeSpan ErrorEventGrace = TimeSpan.FromMilliseconds(100);
+
     public static async ValueTask<AttemptResult> RunAsync(
         IHttpForwarder forwarder, HttpContext context, Upstream upstream, ReadOnlyMemory<byte> body, string pathSuffix)
     {
@@ -79,8 +81,13 @@ internal static class ForwardAttempt
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
         {
-            deferredAbort.AbortNow();
+            // The client is gone as well; the abort below is all that is left to do.
         }
+
+        // Clients that skip error events (the .NET SDK does) must still not see a clean end, so the
+        // connection is cut; Kestrel has no "sent" signal, so the event gets a moment to leave first.
+        await Task.Delay(ErrorEventGrace);
+        deferredAbort.AbortNow();
     }
 
     private static MemoryStream AsStream(ReadOnlyMemory<byte> body) =>

@@ -11,13 +11,20 @@ namespace SlmGateway.FunctionalTests.Infrastructure;
 /// <summary>The real gateway on Kestrel at a loopback port, configured only by <see cref="GatewaySettings"/>.</summary>
 public sealed class GatewayFactory : WebApplicationFactory<Program>
 {
+    // WebApplicationFactory finds the host it builds through a process-wide diagnostic listener, so
+    // two factories starting at once can pick up each other's host: starts are taken one at a time.
+    private static readonly Lock StartLock = new();
     private readonly GatewaySettings _settings;
 
     public GatewayFactory(GatewaySettings settings)
     {
         _settings = settings;
-        UseKestrel(0);
-        StartServer();
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        lock (StartLock)
+        {
+            StartServer();
+        }
+
         Address = new Uri(Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
     }
 

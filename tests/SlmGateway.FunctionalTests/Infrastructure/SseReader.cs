@@ -31,5 +31,24 @@ public sealed class SseReader(Stream stream) : IDisposable
         return events;
     }
 
+    /// <summary>Every remaining event, and whether the stream broke instead of ending cleanly.</summary>
+    public async Task<(List<string> Events, bool Broke)> ReadUntilEndOrBreakAsync()
+    {
+        var events = new List<string>();
+        try
+        {
+            while (await NextAsync() is { } data)
+            {
+                events.Add(data);
+            }
+
+            return (events, false);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            return (events, true);
+        }
+    }
+
     public void Dispose() => _reader.Dispose();
 }
