@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace SlmGateway.Benchmarks.Proxy;
+
+internal sealed record BenchmarkArguments(
+    int Connections, int WarmupSeconds, int MeasureSeconds, int Repeats, int TtfbRequests, int SoakMinutes, string[] Targets)
+{
+    public static readonly string[] AllTargets = ["direct", "bare-yarp", "gateway"];
+
+    public static BenchmarkArguments Parse(string[] args)
+    {
+        var values = new Dictionary<string, int>
+        {
+            ["--connections"] = 64,
+            ["--warmup-seconds"] = 45,
+            ["--measure-seconds"] = 10,
+            ["--repeats"] = 3,
+            ["--ttfb-requests"] = 400,
+            ["--soak-minutes"] = 0,
+        };
+        var targets = AllTargets;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (args[i] == "--targets")
+            {
+                targets = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (targets.Except(AllTargets).FirstOrDefault() is { } unknown)
+                {
+                    throw new ArgumentException($"Unknown target {unknown}; use {string.Join(", ", AllTargets)}.");
+                }
+
+                continue;
+            }
+
+            if (!values.ContainsKey(args[i]))
+            {
+                throw new ArgumentException($"Unknown option {args[i]}.");
+            }
+
+            values[args[i]] = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+        }
+
+        return new BenchmarkArguments(
+            values["--connections"], values["--warmup-seconds"], values["--measure-seconds"],
+            values["--repeats"], values["--ttfb-requests"], values["--soak-minutes"], targets);
+    }
+}

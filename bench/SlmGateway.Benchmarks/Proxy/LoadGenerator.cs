@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+
+namespace SlmGateway.Benchmarks.Proxy;
+
+/// <summary>A closed-loop HTTP load: N connections, each sending the next request as soon as the last one finished.</summary>
+internal sealed class LoadGenerator : IDisposable
+{
+    private static readonly byte[] ChatBody = """{"model":"bench-model","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello in one word."}],"max_completion_tokens":16}"""u8.ToArray();
+    private static readonly byte[] StreamBody = """{"model":"bench-model","stream":true,"messages":[{"role":"user","content":"Say hello in one word."}]}"""u8.ToArray();
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    private readonly HttpMessageInvoker _client;
+    private readonly Uri _chatUrl;
+
+    public LoadGenerator(Uri baseUrl, int connections)
+    {
+        _chatUrl = new Uri(baseUrl, "v1/chat/completions");
+        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            MaxConnectionsPerServer = connections,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+        });
+    }
+
+    /// <summary>Runs <paramref name="connections"/> loops for <paramref name="duration"/>; every latency and each second's count are kept.</summary>
+    public async Task<LoadResult> RunAsync(int connections, TimeSpan duration)
+    {
+        var perSecond = new int[(int)Math.Ceiling(duration.TotalSeconds) + 1];
+        var latencies = new List<double>[connections];
+        var errors = 0;
+        var clock = Stopwatch.StartNew();
+        var loops = Enumerable.Range(0, connections).Select(async worker =>
+        {
+            var mine = latencies[worker] = new List<double>(64 * 1024);
+            var buffer = new byte[16 * 1024];
+            while (clock.Elapsed < duration)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var request = new HttpRequestMessage(HttpMethod.Post, _chatUrl) { Content = new ByteArrayContent(ChatBody) };
+                request.Content.Headers.ContentType = Json;
+                using var response = await _client.SendAsync(request, CancellationToken.None);
+                await using (var body = await response.Content.ReadAsStreamAsync())
+                {
+                    while (await body.ReadAsync(buffer) > 0)
+                    {
+                    }
+                }
+
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var second = (int)clock.Elapsed.TotalSeconds;
+                if (second < perSecond.Length)
+                {
+                    Interlocked.Increment(ref perSecond[second]);
+                }
+            }
+        });
+        await Task.WhenAll(loops);
+        var elapsed = clock.Elapsed;
+        var all = latencies.SelectMany(l => l).ToArray();
+        return new LoadResult(all.Length / elapsed.TotalSeconds, Stats.Percentiles(all), perSecond[..^1], errors);
+    }
+
+    /// <summary>Sequential streamed requests: the time from sending to the first byte of the body, in ms.</summary>
+    public async Task<Percentiles> TimeToFirstByteAsync(int requests)
+    {
+        var samples = new double[requests];
+        var buffer = new byte[16 * 1024];
+        for (var i = 0; i < requests; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, _chatUrl) { Content = new ByteArrayContent(StreamBody) };
+            request.Content.Headers.ContentType = Json;
+            var started = Stopwatch.GetTimestamp();
+            using var response = await _client.SendAsync(request, CancellationToken.None);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            _ = await body.ReadAsync(buffer);
+            samples[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            while (await body.ReadAsync(buffer) > 0)
+            {
+            }
+        }
+
+        return Stats.Percentiles(samples);
+    }
+
+    public void Dispose() => _client.Dispose();
+}
+
+internal sealed record LoadResult(double RequestsPerSecond, Percentiles Latency, int[] PerSecond, int Errors);

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using SlmGateway.Tests.Common;
+
+namespace SlmGateway.Benchmarks.Proxy;
+
+/// <summary>
+/// The gateway against a bare YARP proxy and against the upstream directly, in one run, on the
+/// same fake upstream. The measured proxy runs on core 0; the load generator and upstream on core 1.
+/// </summary>
+internal static class ProxyBenchmark
+{
+    private const int ProxyCore = 0;
+    private const int DriverCore = 1;
+    private static readonly Uri BareYarpUrl = new("http://127.0.0.1:5101/");
+    private static readonly Uri GatewayUrl = new("http://127.0.0.1:5102/");
+
+    public static async Task<int> RunAsync(BenchmarkArguments options)
+    {
+        if (OperatingSystem.IsLinux() && Environment.ProcessorCount > 1)
+        {
+            Process.GetCurrentProcess().ProcessorAffinity = 1 << DriverCore;
+        }
+
+        await using var upstream = await FakeUpstream.StartAsync(record: false);
+        var targets = options.Targets;
+        var runs = targets.ToDictionary(t => t, _ => new List<TargetRun>());
+        Console.WriteLine($"{options.Connections} connections, {options.WarmupSeconds} s warm-up, {options.MeasureSeconds} s measured, {options.Repeats} repeats, {Environment.ProcessorCount} cores");
+
+        for (var repeat = 1; repeat <= options.Repeats; repeat++)
+        {
+            foreach (var target in targets)
+            {
+                var run = await MeasureAsync(target, upstream, options);
+                runs[target].Add(run);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  repeat {repeat} {target,-9}: {run.Load.RequestsPerSecond,8:F0} req/s  p50 {run.Load.Latency.P50:F3} ms  p99 {run.Load.Latency.P99:F3} ms  TTFB p50 {run.Ttfb.P50:F3} ms  RSS {run.RssMiB:F0} MiB  warm-up {run.WarmupSeconds} s  errors {run.Load.Errors}"));
+            }
+        }
+
+        Report(runs);
+        if (options.SoakMinutes > 0)
+        {
+            await SoakAsync(upstream, options);
+        }
+
+        return 0;
+    }
+
+    private static async Task<TargetRun> MeasureAsync(string target, FakeUpstream upstream, BenchmarkArguments options)
+    {
+        await using var child = target switch
+        {
+            "bare-yarp" => await ChildProcess.StartAsync("bare-yarp", new Uri(BareYarpUrl, "healthz"), ProxyCore, BareYarpUrl.ToString().TrimEnd('/'), upstream.Address),
+            "gateway" => await StartGatewayAsync(upstream),
+            _ => null,
+        };
+        var baseUrl = target switch
+        {
+            "bare-yarp" => BareYarpUrl,
+            "gateway" => GatewayUrl,
+            _ => new Uri(upstream.Address + "/"),
+        };
+
+        using var load = new LoadGenerator(baseUrl, options.Connections);
+        var warmup = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds));
+        var measured = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds));
+        var ttfb = await load.TimeToFirstByteAsync(options.TtfbRequests);
+        var rss = child?.RssMiB() ?? double.NaN;
+        var warmupSeconds = Array.FindIndex(warmup.PerSecond, count => count >= 0.9 * measured.RequestsPerSecond);
+        return new TargetRun(measured, ttfb, rss, warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1);
+    }
+
+    private static Task<ChildProcess> StartGatewayAsync(FakeUpstream upstream) =>
+        ChildProcess.StartAsync("gateway", new Uri(GatewayUrl, "healthz"), ProxyCore,
+            $"--Urls={GatewayUrl.ToString().TrimEnd('/')}",
+            "--SlmGateway:Remote:Upstreams:0:Name=bench",
+            $"--SlmGateway:Remote:Upstreams:0:BaseUrl={upstream.BaseUrl}",
+            "--SlmGateway:Remote:Upstreams:0:Models:bench-model=bench-model");
+
+    private static void Report(Dictionary<string, List<TargetRun>> runs)
+    {
+        if (!BenchmarkArguments.AllTargets.All(runs.ContainsKey))
+        {
+            return;
+        }
+
+        double Rps(string t) => Stats.Median(runs[t].Select(r => r.Load.RequestsPerSecond));
+        double P50(string t) => Stats.Median(runs[t].Select(r => r.Load.Latency.P50));
+        double P99(string t) => Stats.Median(runs[t].Select(r => r.Load.Latency.P99));
+        double Ttfb(string t) => Stats.Median(runs[t].Select(r => r.Ttfb.P50));
+
+        Console.WriteLine();
+        Console.WriteLine("target      req/s (spread)      p50 ms   p99 ms   +p50 ms  +p99 ms  TTFB p50  +TTFB ms  RSS MiB  warm-up s");
+        foreach (var (target, list) in runs)
+        {
+            var spread = Stats.SpreadPercent(list.Select(r => r.Load.RequestsPerSecond).ToArray());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{target,-10} {Rps(target),8:F0} ({spread,5:F1}%)  {P50(target),8:F3} {P99(target),8:F3} {P50(target) - P50("direct"),8:F3} {P99(target) - P99("direct"),8:F3} {Ttfb(target),9:F3} {Ttfb(target) - Ttfb("direct"),9:F3} {Stats.Median(list.Select(r => r.RssMiB)),8:F0} {Stats.Median(list.Select(r => (double)r.WarmupSeconds)),9:F0}"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"gateway / bare YARP requests/s: {Rps("gateway") / Rps("bare-yarp"):F2}x; gateway p50 over bare YARP: {P50("gateway") - P50("bare-yarp"):F3} ms; TTFB over bare YARP: {Ttfb("gateway") - Ttfb("bare-yarp"):F3} ms (medians of {runs["gateway"].Count} repeats)"));
+    }
+
+    private static async Task SoakAsync(FakeUpstream upstream, BenchmarkArguments options)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"soak: gateway at {options.Connections} connections for {options.SoakMinutes} min");
+        await using var gateway = await StartGatewayAsync(upstream);
+        using var load = new LoadGenerator(GatewayUrl, options.Connections);
+        var slices = options.SoakMinutes * 2;
+        var samples = new List<double>();
+        for (var slice = 0; slice < slices; slice++)
+        {
+            var result = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(30));
+            samples.Add(gateway.RssMiB());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {(slice + 1) * 30,5} s: {result.RequestsPerSecond,8:F0} req/s  p99 {result.Latency.P99:F3} ms  RSS {samples[^1]:F1} MiB  errors {result.Errors}"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"soak RSS: after first 30 s {samples[0]:F1} MiB, at end {samples[^1]:F1} MiB, max {samples.Max():F1} MiB"));
+    }
+
+    private sealed record TargetRun(LoadResult Load, Percentiles Ttfb, double RssMiB, int WarmupSeconds);
+}
