@@ -5,7 +5,6 @@ return args.FirstOrDefault() switch
 {
     "proxy" => await ProxyBenchmark.RunAsync(BenchmarkArguments.Parse(args[1..])),
     "bare-yarp" => await BareYarpProxy.RunAsync(args[1..]),
-    "gateway" => GatewayProcess.Run(args[1..]),
     _ => Usage(),
 };
 

@@ -40,7 +40,7 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
             }
 
             var body = target.UpstreamModel == request.Model ? request.Body : ModelFieldRewriter.Rewrite(request.Body, target.UpstreamModel);
-            var state = new AttemptState(forwarder, context, upstream, body, pathSuffix, trace);
+            var state = new AttemptState(forwarder, context, upstream, body, pathSuffix, request.Stream, trace);
             AttemptResult result;
             try
             {
@@ -52,7 +52,7 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
                             s.Trace.Attempts++;
                         }
 
-                        return ForwardAttempt.RunAsync(s.Forwarder, s.Context, s.Upstream, s.Body, s.PathSuffix);
+                        return ForwardAttempt.RunAsync(s.Forwarder, s.Context, s.Upstream, s.Body, s.PathSuffix, s.Stream);
                     },
                     state,
                     context.RequestAborted);
@@ -123,5 +123,5 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
     }
 
     private sealed record AttemptState(
-        IHttpForwarder Forwarder, HttpContext Context, Upstream Upstream, ReadOnlyMemory<byte> Body, string PathSuffix, RequestTrace? Trace);
+        IHttpForwarder Forwarder, HttpContext Context, Upstream Upstream, ReadOnlyMemory<byte> Body, string PathSuffix, bool Stream, RequestTrace? Trace);
 }

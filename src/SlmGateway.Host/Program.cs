@@ -1,8 +1,10 @@
 using SlmGateway.Backends.Remote;
 using SlmGateway.Host.Api;
 using SlmGateway.Host.Hosting;
+using SlmGateway.Host.Logging;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.WebHost.UseKestrelHttpsConfiguration();
 builder.AddGatewayLogging();
 builder.Services.AddSlmGateway().AddRemoteBackend();
 

@@ -7,23 +7,14 @@ using SlmGateway.Tests.Common;
 namespace SlmGateway.FunctionalTests;
 
 /// <summary>Models, forwarded endpoints and health.</summary>
-public sealed class ApiSurfaceTests : IAsyncLifetime
+public sealed class ApiSurfaceTests : GatewayTest
 {
-    private FakeUpstream _upstream = null!;
-    private GatewayFactory _gateway = null!;
 
-    public async Task InitializeAsync()
+    protected override GatewaySettings Configure(string upstreamBaseUrl)
     {
-        _upstream = await FakeUpstream.StartAsync();
-        _gateway = new GatewayFactory(new GatewaySettings()
-            .Upstream("primary", _upstream.BaseUrl, "gpt-test", "text-embed=provider-embed", "org/model-with-slash")
-            .Set("SlmGateway:Aliases:smart", "gpt-test"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
+        return new GatewaySettings()
+            .Upstream("primary", upstreamBaseUrl, "gpt-test", "text-embed=provider-embed", "org/model-with-slash")
+            .Set("SlmGateway:Aliases:smart", "gpt-test");
     }
 
     [Fact]
@@ -44,7 +35,7 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
     [Fact]
     public async Task ModelsListedBySdk()
     {
-        var client = new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("x"), new OpenAI.OpenAIClientOptions { Endpoint = _gateway.BaseUrl });
+        var client = new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("x"), new OpenAI.OpenAIClientOptions { Endpoint = Gateway.BaseUrl });
 
         var models = (await client.GetOpenAIModelClient().GetModelsAsync()).Value;
 
@@ -65,7 +56,7 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
     [Fact]
     public async Task GetModel_UnknownId_Answers404()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
 
         using var response = await client.GetAsync("/v1/models/nope");
 
@@ -80,7 +71,7 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("gpt-test", response.Headers.GetValues("x-slmgw-model").Single());
-        using var sent = Assert.Single(_upstream.Requests).Json();
+        using var sent = Assert.Single(Upstream.Requests).Json();
         Assert.Equal("gpt-test", sent.RootElement.GetProperty("model").GetString());
     }
 
@@ -93,7 +84,7 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
         using var response = await PostAsync(path, body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var received = Assert.Single(_upstream.Requests);
+        var received = Assert.Single(Upstream.Requests);
         Assert.Equal(upstreamPath, received.Path);
         using var sent = received.Json();
         Assert.Equal(upstreamModel, sent.RootElement.GetProperty("model").GetString());
@@ -102,7 +93,7 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
     [Fact]
     public async Task Embeddings_BySdk()
     {
-        var client = new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("x"), new OpenAI.OpenAIClientOptions { Endpoint = _gateway.BaseUrl });
+        var client = new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("x"), new OpenAI.OpenAIClientOptions { Endpoint = Gateway.BaseUrl });
 
         var embedding = (await client.GetEmbeddingClient("text-embed").GenerateEmbeddingAsync("hello")).Value;
 
@@ -123,7 +114,7 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
     [Fact]
     public async Task EveryResponse_CarriesARequestId()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
 
         using var response = await client.GetAsync("/v1/models");
 
@@ -132,7 +123,7 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
 
     private async Task<JsonElement> GetJsonAsync(string path)
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
         using var response = await client.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
@@ -140,7 +131,7 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
 
     private async Task<HttpResponseMessage> PostAsync(string path, string body)
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
         return await client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
     }
 }

@@ -6,11 +6,9 @@ using SlmGateway.Tests.Common;
 namespace SlmGateway.FunctionalTests;
 
 /// <summary>Every malformed request gets an OpenAI-shaped 4xx and never reaches the upstream.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests : GatewayTest
 {
     private const string User = """[{"role":"user","content":"hi"}]""";
-    private FakeUpstream _upstream = null!;
-    private GatewayFactory _gateway = null!;
 
     public static TheoryData<string, string, int, string?> ChatBodies => new()
     {
@@ -55,25 +53,18 @@ public sealed class BadInputTests : IAsyncLifetime
         { "deeply nested JSON", "{\"model\":\"gpt-test\",\"messages\":" + new string('[', 200) + new string(']', 200) + "}", 400, null },
     };
 
-    public async Task InitializeAsync()
+    protected override GatewaySettings Configure(string upstreamBaseUrl)
     {
-        _upstream = await FakeUpstream.StartAsync();
-        _gateway = new GatewayFactory(new GatewaySettings()
-            .Upstream("primary", _upstream.BaseUrl, "gpt-test")
-            .Set("SlmGateway:MaxRequestBodyBytes", "4096"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
+        return new GatewaySettings()
+            .Upstream("primary", upstreamBaseUrl, "gpt-test")
+            .Set("SlmGateway:MaxRequestBodyBytes", "4096");
     }
 
     [Theory]
     [MemberData(nameof(ChatBodies))]
     public async Task ChatCompletions_BadBody_AnswersOpenAiError(string scenario, string body, int status, string? param)
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
 
         using var response = await client.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
 
@@ -83,13 +74,13 @@ public sealed class BadInputTests : IAsyncLifetime
             Assert.True(param == error.GetProperty("param").GetString(), $"{scenario}: param was {error.GetProperty("param")}");
         }
 
-        Assert.Equal(0, _upstream.RequestCount);
+        Assert.Equal(0, Upstream.RequestCount);
     }
 
     [Fact]
     public async Task UnknownModel_HasModelNotFoundCode()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
 
         using var response = await client.PostAsync("/v1/chat/completions", Json("""{"model":"gpt-nope","messages":[{"role":"user","content":"hi"}]}"""));
 
@@ -103,7 +94,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData(null)]
     public async Task WrongContentType_Answers415(string? contentType)
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
         var content = new ByteArrayContent("""{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}"""u8.ToArray());
         if (contentType is not null)
         {
@@ -113,13 +104,13 @@ public sealed class BadInputTests : IAsyncLifetime
         using var response = await client.PostAsync("/v1/chat/completions", content);
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.UnsupportedMediaType);
-        Assert.Equal(0, _upstream.RequestCount);
+        Assert.Equal(0, Upstream.RequestCount);
     }
 
     [Fact]
     public async Task BodyOverLimit_WithContentLength_Answers413()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
         var body = $$$"""{"model":"gpt-test","messages":[{"role":"user","content":"{{{new string('x', 5000)}}}"}]}""";
 
         using var response = await client.PostAsync("/v1/chat/completions", Json(body));
@@ -130,7 +121,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task BodyOverLimit_Chunked_Answers413()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
         var body = $$$"""{"model":"gpt-test","messages":[{"role":"user","content":"{{{new string('x', 50_000)}}}"}]}""";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json(body) };
         request.Headers.TransferEncodingChunked = true;
@@ -147,18 +138,18 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData("/v1/responses", """{"model":["gpt-test"]}""", 400)]
     public async Task ForwardedEndpoints_BadBody_AnswerOpenAiError(string path, string body, int status)
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
 
         using var response = await client.PostAsync(path, Json(body));
 
         await OpenAiErrorAssert.IsErrorAsync(response, (HttpStatusCode)status);
-        Assert.Equal(0, _upstream.RequestCount);
+        Assert.Equal(0, Upstream.RequestCount);
     }
 
     [Fact]
     public async Task UnknownUrl_Answers404InOpenAiShape()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
 
         using var response = await client.PostAsync("/v1/images/generations", Json("{}"));
 
@@ -168,7 +159,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task WrongMethod_Answers405InOpenAiShape()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
 
         using var response = await client.GetAsync("/v1/chat/completions");
 
@@ -178,7 +169,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task BadRequests_DoNotStopGoodOnes()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
         for (var i = 0; i < 20; i++)
         {
             using var bad = await client.PostAsync("/v1/chat/completions", Json("{\"model\":"));

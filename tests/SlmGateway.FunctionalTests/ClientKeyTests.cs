@@ -8,28 +8,19 @@ using SlmGateway.Tests.Common;
 namespace SlmGateway.FunctionalTests;
 
 /// <summary>Client keys stored as hashes, 401 for missing or wrong keys, per-key rate limits.</summary>
-public sealed class ClientKeyTests : IAsyncLifetime
+public sealed class ClientKeyTests : GatewayTest
 {
     private const string TeamKey = "sk-team-a-0123456789";
     private const string LimitedKey = "sk-limited-abcdef";
     private const string ChatBody = """{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}""";
-    private FakeUpstream _upstream = null!;
-    private GatewayFactory _gateway = null!;
 
-    public async Task InitializeAsync()
+    protected override GatewaySettings Configure(string upstreamBaseUrl)
     {
-        _upstream = await FakeUpstream.StartAsync();
         Environment.SetEnvironmentVariable("SLMGW_TEST_KEYS_UPSTREAM", "sk-provider-very-secret");
-        _gateway = new GatewayFactory(new GatewaySettings()
-            .Upstream("primary", _upstream.BaseUrl, ["gpt-test"], o => o["ApiKeyEnv"] = "SLMGW_TEST_KEYS_UPSTREAM")
+        return new GatewaySettings()
+            .Upstream("primary", upstreamBaseUrl, ["gpt-test"], o => o["ApiKeyEnv"] = "SLMGW_TEST_KEYS_UPSTREAM")
             .ClientKey("team-a", Sha256(TeamKey))
-            .ClientKey("limited", Sha256(LimitedKey), requestsPerMinute: 2));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
+            .ClientKey("limited", Sha256(LimitedKey), requestsPerMinute: 2);
     }
 
     [Fact]
@@ -39,7 +30,7 @@ public sealed class ClientKeyTests : IAsyncLifetime
 
         var error = await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal("invalid_api_key", error.GetProperty("code").GetString());
-        Assert.Equal(0, _upstream.RequestCount);
+        Assert.Equal(0, Upstream.RequestCount);
     }
 
     [Fact]
@@ -48,7 +39,7 @@ public sealed class ClientKeyTests : IAsyncLifetime
         using var response = await PostAsync("sk-guess");
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.Unauthorized);
-        Assert.Equal(0, _upstream.RequestCount);
+        Assert.Equal(0, Upstream.RequestCount);
     }
 
     [Fact]
@@ -57,7 +48,7 @@ public sealed class ClientKeyTests : IAsyncLifetime
         using var response = await PostAsync(TeamKey);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var received = Assert.Single(_upstream.Requests);
+        var received = Assert.Single(Upstream.Requests);
         Assert.Equal("Bearer sk-provider-very-secret", received.Header("Authorization"));
         Assert.DoesNotContain(TeamKey, string.Join('\n', received.Headers.Values), StringComparison.Ordinal);
     }
@@ -65,7 +56,7 @@ public sealed class ClientKeyTests : IAsyncLifetime
     [Fact]
     public async Task SdkWithRightKey_IsServed()
     {
-        var completion = (await Sdk.Chat(_gateway, "gpt-test", TeamKey).CompleteChatAsync("hi")).Value;
+        var completion = (await Sdk.Chat(Gateway, "gpt-test", TeamKey).CompleteChatAsync("hi")).Value;
 
         Assert.Equal(OpenAiResponses.DefaultContent, completion.Content[0].Text);
     }
@@ -87,13 +78,13 @@ public sealed class ClientKeyTests : IAsyncLifetime
         Assert.Equal("rate_limit_exceeded", error.GetProperty("code").GetString());
         Assert.True(third.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After must say when to come back");
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
-        Assert.Equal(3, _upstream.RequestCount);
+        Assert.Equal(3, Upstream.RequestCount);
     }
 
     [Fact]
     public async Task HealthEndpoints_NeedNoKey()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
 
         using var health = await client.GetAsync("/healthz");
 
@@ -103,7 +94,7 @@ public sealed class ClientKeyTests : IAsyncLifetime
     [Fact]
     public async Task UpstreamKey_NeverAppearsInAnswers()
     {
-        _upstream.Handler = (context, _, _) => OpenAiResponses.WriteJsonAsync(context.Response, 500, OpenAiResponses.Error("internal", "server_error"));
+        Upstream.Handler = (context, _, _) => OpenAiResponses.WriteJsonAsync(context.Response, 500, OpenAiResponses.Error("internal", "server_error"));
 
         using var response = await PostAsync(TeamKey);
 
@@ -114,7 +105,7 @@ public sealed class ClientKeyTests : IAsyncLifetime
 
     private async Task<HttpResponseMessage> PostAsync(string? key)
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = new StringContent(ChatBody, Encoding.UTF8, "application/json"),

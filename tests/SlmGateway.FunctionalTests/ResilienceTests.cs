@@ -142,12 +142,7 @@ public sealed class ResilienceTests : IAsyncLifetime
     [Fact]
     public async Task StreamCutMidway_EndsWithErrorEvent_AndIsNotRetried()
     {
-        _primary.Handler = async (context, _, _) =>
-        {
-            await OpenAiResponses.WriteSseAsync(context.Response, OpenAiResponses.TextChunks("gpt-test", "one two three", false).Take(2), done: false);
-            await Task.Delay(200);
-            context.Abort();
-        };
+        _primary.Handler = (context, _, _) => OpenAiResponses.WriteThenCutAsync(context, OpenAiResponses.TextChunks("gpt-test", "one two three", false).Take(2));
         await using var gateway = Gateway(_primary);
         using var client = gateway.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json(StreamBody) };
@@ -183,6 +178,25 @@ public sealed class ResilienceTests : IAsyncLifetime
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.GatewayTimeout);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"504 after {clock.Elapsed.TotalMilliseconds} ms; bound was 300 ms");
+    }
+
+    [Fact]
+    public async Task TotalTimeoutMidStream_EndsWithTimeoutErrorEvent()
+    {
+        _primary.Handler = (context, _, _) => OpenAiResponses.WriteSseAsync(
+            context.Response, Enumerable.Repeat(OpenAiResponses.Chunk("gpt-test", """{"content":"x"}""", null), 100), delay: TimeSpan.FromMilliseconds(50));
+        await using var gateway = Gateway(_primary, o => o["Timeouts:Total"] = "00:00:00.600");
+        using var client = gateway.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json(StreamBody) };
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
+        var (events, broke) = await reader.ReadUntilEndOrBreakAsync();
+
+        Assert.True(broke, "a timed-out stream must not end cleanly");
+        Assert.InRange(events.Count, 2, 99);
+        Assert.Equal("upstream_timeout", JsonDocument.Parse(events[^1]).RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(1, _primary.RequestCount);
     }
 
     [Fact]

@@ -8,27 +8,18 @@ using SlmGateway.Tests.Common;
 namespace SlmGateway.FunctionalTests;
 
 /// <summary>Streaming failures seen in other gateways, each of which must not happen here.</summary>
-public sealed class StreamingTests : IAsyncLifetime
+public sealed class StreamingTests : GatewayTest
 {
-    private FakeUpstream _upstream = null!;
-    private GatewayFactory _gateway = null!;
 
-    public async Task InitializeAsync()
+    protected override GatewaySettings Configure(string upstreamBaseUrl)
     {
-        _upstream = await FakeUpstream.StartAsync();
-        _gateway = new GatewayFactory(new GatewaySettings().Upstream("primary", _upstream.BaseUrl, "gpt-test"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
+        return new GatewaySettings().Upstream("primary", upstreamBaseUrl, "gpt-test");
     }
 
     [Fact]
     public async Task WholeToolCallInOneDelta_KeepsIdAndName()
     {
-        _upstream.Handler = (context, _, _) => OpenAiResponses.WriteSseAsync(context.Response,
+        Upstream.Handler = (context, _, _) => OpenAiResponses.WriteSseAsync(context.Response,
         [
             OpenAiResponses.Chunk("gpt-test", """{"role":"assistant","content":null}""", null),
             OpenAiResponses.Chunk("gpt-test", """{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}},{"index":1,"id":"call_b","type":"function","function":{"name":"get_time","arguments":"{}"}}]}""", null),
@@ -36,7 +27,7 @@ public sealed class StreamingTests : IAsyncLifetime
         ]);
         var calls = new Dictionary<int, (string? Id, string? Name, StringBuilder Arguments)>();
 
-        await foreach (var update in Sdk.Chat(_gateway, "gpt-test").CompleteChatStreamingAsync([new UserChatMessage("weather and time")]))
+        await foreach (var update in Sdk.Chat(Gateway, "gpt-test").CompleteChatStreamingAsync([new UserChatMessage("weather and time")]))
         {
             foreach (var call in update.ToolCallUpdates)
             {
@@ -57,7 +48,7 @@ public sealed class StreamingTests : IAsyncLifetime
     [Fact]
     public async Task ErrorInTheMiddleOfAStream_ReachesTheClientAsAnError()
     {
-        _upstream.Handler = (context, _, _) => OpenAiResponses.WriteSseAsync(
+        Upstream.Handler = (context, _, _) => OpenAiResponses.WriteSseAsync(
             context.Response,
             [
                 OpenAiResponses.Chunk("gpt-test", """{"role":"assistant","content":"par"}""", null),
@@ -76,17 +67,12 @@ public sealed class StreamingTests : IAsyncLifetime
     [Fact]
     public async Task UpstreamCut_IsNotACleanEndForTheSdk()
     {
-        _upstream.Handler = async (context, _, _) =>
-        {
-            await OpenAiResponses.WriteSseAsync(context.Response, OpenAiResponses.TextChunks("gpt-test", "one two three", false).Take(2), done: false);
-            await Task.Delay(200);
-            context.Abort();
-        };
+        Upstream.Handler = (context, _, _) => OpenAiResponses.WriteThenCutAsync(context, OpenAiResponses.TextChunks("gpt-test", "one two three", false).Take(2));
         var received = new StringBuilder();
 
         var thrown = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            await foreach (var update in Sdk.Chat(_gateway, "gpt-test").CompleteChatStreamingAsync([new UserChatMessage("hi")]))
+            await foreach (var update in Sdk.Chat(Gateway, "gpt-test").CompleteChatStreamingAsync([new UserChatMessage("hi")]))
             {
                 foreach (var part in update.ContentUpdate)
                 {
@@ -101,7 +87,7 @@ public sealed class StreamingTests : IAsyncLifetime
     public async Task IncludeUsage_DoesNotHoldBackToolCallArguments()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _upstream.Handler = async (context, _, _) =>
+        Upstream.Handler = async (context, _, _) =>
         {
             await OpenAiResponses.WriteSseAsync(context.Response,
             [
@@ -113,7 +99,7 @@ public sealed class StreamingTests : IAsyncLifetime
             await OpenAiResponses.WriteEventAsync(context.Response, OpenAiResponses.UsageChunk("gpt-test"));
             await OpenAiResponses.WriteEventAsync(context.Response, "[DONE]");
         };
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = new StringContent("""{"model":"gpt-test","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"lookup"}}]}""", Encoding.UTF8, "application/json"),
@@ -143,7 +129,7 @@ public sealed class StreamingTests : IAsyncLifetime
 
     private async Task<List<string>> ReadRawStreamAsync()
     {
-        using var client = _gateway.CreateHttpClient();
+        using var client = Gateway.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = new StringContent("""{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),

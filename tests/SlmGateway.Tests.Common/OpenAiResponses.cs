@@ -101,6 +101,16 @@ public static class OpenAiResponses
         }
     }
 
+    /// <summary>Streams the events, then drops the connection as a failing provider does (no [DONE], no clean end).</summary>
+    public static async Task WriteThenCutAsync(HttpContext context, IEnumerable<string> dataLines)
+    {
+        await WriteSseAsync(context.Response, dataLines, done: false);
+
+        // Long enough for the events to leave before the reset, which would otherwise discard them.
+        await Task.Delay(200);
+        context.Abort();
+    }
+
     public static async Task WriteEventAsync(HttpResponse response, string data)
     {
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"data: {data}\n\n"), response.HttpContext.RequestAborted);

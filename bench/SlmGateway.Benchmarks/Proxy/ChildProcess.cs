@@ -3,14 +3,14 @@ using System.Globalization;
 
 namespace SlmGateway.Benchmarks.Proxy;
 
-/// <summary>A measured process: this executable in another role, pinned to one core.</summary>
+/// <summary>A measured process, pinned to one core.</summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
     private ChildProcess(Process process) => _process = process;
 
-    public static async Task<ChildProcess> StartAsync(string role, Uri healthUrl, int core, params string[] args)
+    public static async Task<ChildProcess> StartAsync(string name, Uri healthUrl, int core, string program, params string[] args)
     {
         // taskset pins from the first instruction, so the runtime sizes its thread pool and GC for one core.
         var info = new ProcessStartInfo("taskset")
@@ -21,17 +21,16 @@ internal sealed class ChildProcess : IAsyncDisposable
         };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(core.ToString(CultureInfo.InvariantCulture));
-        info.ArgumentList.Add(Environment.ProcessPath!);
-        info.ArgumentList.Add(role);
+        info.ArgumentList.Add(program);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Benchmark";
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {role}.");
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {name}.");
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[{role}] {e.Data}"); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[{name}] {e.Data}"); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -58,7 +57,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         process.Kill(entireProcessTree: true);
-        throw new TimeoutException($"{role} did not become healthy at {healthUrl}.");
+        throw new TimeoutException($"{name} did not become healthy at {healthUrl}.");
     }
 
     /// <summary>Resident set size in MiB, from /proc.</summary>
@@ -74,6 +73,16 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         return double.NaN;
+    }
+
+    /// <summary>User plus system CPU time the process has used, from /proc (clock ticks of 10 ms).</summary>
+    public TimeSpan CpuTime()
+    {
+        // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
     public async ValueTask DisposeAsync()

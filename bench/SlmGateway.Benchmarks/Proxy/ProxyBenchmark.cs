@@ -34,7 +34,7 @@ internal static class ProxyBenchmark
                 var run = await MeasureAsync(target, upstream, options);
                 runs[target].Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  repeat {repeat} {target,-9}: {run.Load.RequestsPerSecond,8:F0} req/s  p50 {run.Load.Latency.P50:F3} ms  p99 {run.Load.Latency.P99:F3} ms  TTFB p50 {run.Ttfb.P50:F3} ms  RSS {run.RssMiB:F0} MiB  warm-up {run.WarmupSeconds} s  errors {run.Load.Errors}"));
+                    $"  repeat {repeat} {target,-9}: {run.Load.RequestsPerSecond,8:F0} req/s  p50 {run.Load.Latency.P50:F3} ms  p99 {run.Load.Latency.P99:F3} ms  TTFB p50 {run.Ttfb.P50:F3} ms  CPU {run.CpuMicrosPerRequest:F0} us/req  RSS {run.RssMiB:F0} MiB  warm-up {run.WarmupSeconds} s  errors {run.Load.Errors}"));
             }
         }
 
@@ -51,7 +51,7 @@ internal static class ProxyBenchmark
     {
         await using var child = target switch
         {
-            "bare-yarp" => await ChildProcess.StartAsync("bare-yarp", new Uri(BareYarpUrl, "healthz"), ProxyCore, BareYarpUrl.ToString().TrimEnd('/'), upstream.Address),
+            "bare-yarp" => await ChildProcess.StartAsync("bare-yarp", new Uri(BareYarpUrl, "healthz"), ProxyCore, Environment.ProcessPath!, "bare-yarp", BareYarpUrl.ToString().TrimEnd('/'), upstream.Address),
             "gateway" => await StartGatewayAsync(upstream),
             _ => null,
         };
@@ -64,15 +64,20 @@ internal static class ProxyBenchmark
 
         using var load = new LoadGenerator(baseUrl, options.Connections);
         var warmup = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds));
+        var cpuBefore = child?.CpuTime() ?? TimeSpan.Zero;
         var measured = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds));
+        var cpuPerRequest = child is null ? double.NaN
+            : (child.CpuTime() - cpuBefore).TotalMicroseconds / (measured.RequestsPerSecond * options.MeasureSeconds);
         var ttfb = await load.TimeToFirstByteAsync(options.TtfbRequests);
         var rss = child?.RssMiB() ?? double.NaN;
         var warmupSeconds = Array.FindIndex(warmup.PerSecond, count => count >= 0.9 * measured.RequestsPerSecond);
-        return new TargetRun(measured, ttfb, rss, warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1);
+        return new TargetRun(measured, ttfb, rss, warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1, cpuPerRequest);
     }
 
+    /// <summary>The gateway as it ships: its own assembly, runtime configuration and appsettings.json.</summary>
     private static Task<ChildProcess> StartGatewayAsync(FakeUpstream upstream) =>
-        ChildProcess.StartAsync("gateway", new Uri(GatewayUrl, "healthz"), ProxyCore,
+        ChildProcess.StartAsync("gateway", new Uri(GatewayUrl, "healthz"), ProxyCore, "dotnet",
+            Path.Combine(AppContext.BaseDirectory, "SlmGateway.dll"),
             $"--Urls={GatewayUrl.ToString().TrimEnd('/')}",
             "--SlmGateway:Remote:Upstreams:0:Name=bench",
             $"--SlmGateway:Remote:Upstreams:0:BaseUrl={upstream.BaseUrl}",
@@ -91,12 +96,12 @@ internal static class ProxyBenchmark
         double Ttfb(string t) => Stats.Median(runs[t].Select(r => r.Ttfb.P50));
 
         Console.WriteLine();
-        Console.WriteLine("target      req/s (spread)      p50 ms   p99 ms   +p50 ms  +p99 ms  TTFB p50  +TTFB ms  RSS MiB  warm-up s");
+        Console.WriteLine("target      req/s (spread)      p50 ms   p99 ms   +p50 ms  +p99 ms  TTFB p50  +TTFB ms  CPU us/req  RSS MiB  warm-up s");
         foreach (var (target, list) in runs)
         {
             var spread = Stats.SpreadPercent(list.Select(r => r.Load.RequestsPerSecond).ToArray());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{target,-10} {Rps(target),8:F0} ({spread,5:F1}%)  {P50(target),8:F3} {P99(target),8:F3} {P50(target) - P50("direct"),8:F3} {P99(target) - P99("direct"),8:F3} {Ttfb(target),9:F3} {Ttfb(target) - Ttfb("direct"),9:F3} {Stats.Median(list.Select(r => r.RssMiB)),8:F0} {Stats.Median(list.Select(r => (double)r.WarmupSeconds)),9:F0}"));
+                $"{target,-10} {Rps(target),8:F0} ({spread,5:F1}%)  {P50(target),8:F3} {P99(target),8:F3} {P50(target) - P50("direct"),8:F3} {P99(target) - P99("direct"),8:F3} {Ttfb(target),9:F3} {Ttfb(target) - Ttfb("direct"),9:F3} {Stats.Median(list.Select(r => r.CpuMicrosPerRequest)),11:F0} {Stats.Median(list.Select(r => r.RssMiB)),8:F0} {Stats.Median(list.Select(r => (double)r.WarmupSeconds)),9:F0}"));
         }
 
         Console.WriteLine();
@@ -124,5 +129,5 @@ internal static class ProxyBenchmark
             $"soak RSS: after first 30 s {samples[0]:F1} MiB, at end {samples[^1]:F1} MiB, max {samples.Max():F1} MiB"));
     }
 
-    private sealed record TargetRun(LoadResult Load, Percentiles Ttfb, double RssMiB, int WarmupSeconds);
+    private sealed record TargetRun(LoadResult Load, Percentiles Ttfb, double RssMiB, int WarmupSeconds, double CpuMicrosPerRequest);
 }

@@ -13,8 +13,12 @@ internal static class ForwardAttempt
 {
     private static readonly TimeSpan ErrorEventGrace = TimeSpan.FromMilliseconds(100);
 
+    /// <param name="stream">
+    /// A streamed request: a break after commit then ends with an SSE error event. Otherwise YARP's
+    /// own abort of the client connection is what the client sees.
+    /// </param>
     public static async ValueTask<AttemptResult> RunAsync(
-        IHttpForwarder forwarder, HttpContext context, Upstream upstream, ReadOnlyMemory<byte> body, string pathSuffix)
+        IHttpForwarder forwarder, HttpContext context, Upstream upstream, ReadOnlyMemory<byte> body, string pathSuffix, bool stream)
     {
         var response = context.Response;
         response.Clear();
@@ -24,7 +28,7 @@ internal static class ForwardAttempt
         var timeouts = upstream.Options.Timeouts;
         using var timeoutSource = new CancellationTokenSource(timeouts.FirstByte);
         var transformer = new UpstreamTransformer(upstream, pathSuffix, timeoutSource, Stopwatch.GetTimestamp());
-        var deferredAbort = DeferredAbort.Install(context);
+        var deferredAbort = stream ? DeferredAbort.Install(context) : null;
         ForwarderError error;
         try
         {
@@ -32,12 +36,12 @@ internal static class ForwardAttempt
         }
         finally
         {
-            deferredAbort.Uninstall();
+            deferredAbort?.Uninstall();
         }
 
         if (context.RequestAborted.IsCancellationRequested)
         {
-            if (deferredAbort.AbortRequested)
+            if (deferredAbort is { AbortRequested: true })
             {
                 deferredAbort.AbortNow();
             }
@@ -55,7 +59,11 @@ internal static class ForwardAttempt
         var timedOut = timeoutSource.IsCancellationRequested || error == ForwarderError.RequestTimedOut;
         if (response.HasStarted)
         {
-            await EndCommittedResponseAsync(response, deferredAbort, upstream.Name, timedOut);
+            if (deferredAbort is not null)
+            {
+                await EndCommittedResponseAsync(response, deferredAbort, upstream.Name, timedOut);
+            }
+
             return new AttemptResult(AttemptKind.FailedAfterCommit, response.StatusCode);
         }
 

@@ -10,7 +10,4 @@ public sealed class GatewayOptions
 
     /// <summary>Extra public names for served models: alias → model name.</summary>
     public Dictionary<string, string> Aliases { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>Log prompt and completion text. Off by default: prompts often carry personal data.</summary>
-    public bool LogPromptText { get; set; }
 }

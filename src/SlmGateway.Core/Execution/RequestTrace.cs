@@ -11,5 +11,4 @@ public sealed class RequestTrace
     public string? Upstream { get; set; }
     public int Attempts { get; set; }
     public string? ClientKeyId { get; set; }
-    public string? Outcome { get; set; }
 }

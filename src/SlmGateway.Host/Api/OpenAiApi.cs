@@ -18,72 +18,67 @@ internal static class OpenAiApi
     public static WebApplication MapOpenAiApi(this WebApplication app)
     {
         var v1 = app.MapGroup("/v1");
-        v1.MapPost("/chat/completions", HandleChatAsync);
-        v1.MapPost("/completions", context => HandleForwardedAsync(context, ApiEndpoint.Completions));
-        v1.MapPost("/embeddings", context => HandleForwardedAsync(context, ApiEndpoint.Embeddings));
-        v1.MapPost("/responses", context => HandleForwardedAsync(context, ApiEndpoint.Responses));
+        v1.MapPost("/chat/completions", static context => HandleAsync(context, ApiEndpoint.ChatCompletions));
+        v1.MapPost("/completions", static context => HandleAsync(context, ApiEndpoint.Completions));
+        v1.MapPost("/embeddings", static context => HandleAsync(context, ApiEndpoint.Embeddings));
+        v1.MapPost("/responses", static context => HandleAsync(context, ApiEndpoint.Responses));
         v1.MapGet("/models", ListModels);
         v1.MapGet("/models/{**id}", GetModel);
         return app;
     }
 
-    private static async Task HandleChatAsync(HttpContext context)
-    {
-        var (body, readError) = await ReadBodyAsync(context);
-        if (body is null)
-        {
-            await ErrorWriter.WriteAsync(context.Response, readError!);
-            return;
-        }
-
-        using (body)
-        {
-            if (!WireParser.TryParse(body.Memory.Span, WireJsonContext.Default.ChatCompletionRequest, out var chat, out var error)
-                || (error = ChatCompletionRequestValidator.Validate(chat!)) is not null)
-            {
-                await ErrorWriter.WriteAsync(context.Response, error!);
-                return;
-            }
-
-            await DispatchAsync(context, ApiEndpoint.ChatCompletions, chat!.Model!, body, chat, chat.IsStreaming);
-        }
-    }
-
-    private static async Task HandleForwardedAsync(HttpContext context, ApiEndpoint endpoint)
-    {
-        var (body, readError) = await ReadBodyAsync(context);
-        if (body is null)
-        {
-            await ErrorWriter.WriteAsync(context.Response, readError!);
-            return;
-        }
-
-        using (body)
-        {
-            if (!WireParser.TryParse(body.Memory.Span, WireJsonContext.Default.ModelRequest, out var request, out var error)
-                || (error = ChatCompletionRequestValidator.ValidateModel(request!.Model)) is not null)
-            {
-                await ErrorWriter.WriteAsync(context.Response, error!);
-                return;
-            }
-
-            await DispatchAsync(context, endpoint, request.Model!, body, null, request.Stream == true);
-        }
-    }
-
-    private static ValueTask<(RequestBody? Body, GatewayError? Error)> ReadBodyAsync(HttpContext context)
+    private static async Task HandleAsync(HttpContext context, ApiEndpoint endpoint)
     {
         var limit = context.RequestServices.GetRequiredService<IOptionsMonitor<GatewayOptions>>().CurrentValue.MaxRequestBodyBytes;
-        return RequestBody.ReadAsync(context.Request, limit);
+        var (body, readError) = await RequestBody.ReadAsync(context.Request, limit);
+        if (body is null)
+        {
+            await ErrorWriter.WriteAsync(context.Response, readError!);
+            return;
+        }
+
+        using (body)
+        {
+            var parsed = endpoint == ApiEndpoint.ChatCompletions ? ParseChat(body) : ParseModelRequest(body);
+            if (parsed.Error is { } error)
+            {
+                await ErrorWriter.WriteAsync(context.Response, error);
+                return;
+            }
+
+            await DispatchAsync(context, endpoint, parsed, body);
+        }
     }
 
-    private static async Task DispatchAsync(HttpContext context, ApiEndpoint endpoint, string model, RequestBody body, ChatCompletionRequest? chat, bool stream)
+    private static ParsedRequest ParseChat(RequestBody body)
+    {
+        if (!WireParser.TryParse(body.Memory.Span, WireJsonContext.Default.ChatCompletionRequest, out var chat, out var error)
+            || (error = ChatCompletionRequestValidator.Validate(chat!)) is not null)
+        {
+            return new ParsedRequest(string.Empty, null, false, error);
+        }
+
+        return new ParsedRequest(chat!.Model!, chat, chat.IsStreaming, null);
+    }
+
+    private static ParsedRequest ParseModelRequest(RequestBody body)
+    {
+        if (!WireParser.TryParse(body.Memory.Span, WireJsonContext.Default.ModelRequest, out var request, out var error)
+            || (error = ChatCompletionRequestValidator.ValidateModel(request!.Model)) is not null)
+        {
+            return new ParsedRequest(string.Empty, null, false, error);
+        }
+
+        return new ParsedRequest(request.Model!, null, request.Stream == true, null);
+    }
+
+    private static async Task DispatchAsync(HttpContext context, ApiEndpoint endpoint, ParsedRequest parsed, RequestBody body)
     {
         var services = context.RequestServices;
-        var route = services.GetRequiredService<ModelCatalog>().Resolve(model);
+        var route = services.GetRequiredService<ModelCatalog>().Resolve(parsed.Model);
         if (route is null)
         {
-            await ErrorWriter.WriteAsync(context.Response, GatewayError.ModelNotFound(model));
+            await ErrorWriter.WriteAsync(context.Response, GatewayError.ModelNotFound(parsed.Model));
             return;
         }
 
@@ -94,7 +89,7 @@ internal static class OpenAiApi
             trace.Route = RemoteRoute;
         }
 
-        var request = new GatewayRequest(endpoint, model, body.Memory, chat, stream, trace?.ClientKeyId);
+        var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace?.ClientKeyId);
         var outcome = await services.GetRequiredService<IRequestBackend>().ServeAsync(request, route, context);
         if (!outcome.Committed && outcome.Error is { } error)
         {
@@ -113,4 +108,7 @@ internal static class OpenAiApi
             : Results.Json(ToInfo(id), WireJsonContext.Default.ModelInfo);
 
     private static ModelInfo ToInfo(string id) => new(id, "model", StartedAt, "slmgateway");
+
+    /// <summary>What the front door read from a body: the model, the chat request if it is one, or the error to answer.</summary>
+    private readonly record struct ParsedRequest(string Model, ChatCompletionRequest? Chat, bool Stream, GatewayError? Error);
 }

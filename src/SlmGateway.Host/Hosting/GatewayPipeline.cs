@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Core.Execution;
+using SlmGateway.Host.Logging;
 using SlmGateway.Host.Security;
 
 namespace SlmGateway.Host.Hosting;
@@ -18,7 +19,6 @@ internal static class GatewayPipeline
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledAsync, StatusCodeSelector = _ => 500 });
         app.UseStatusCodePages(context => WriteStatusCodeAsync(context.HttpContext));
         app.UseMiddleware<ClientKeyMiddleware>();
-        app.UseRateLimiter();
         return app;
     }
 

@@ -8,7 +8,7 @@ namespace SlmGateway.Host.Hosting;
 
 internal static class GatewayServiceCollectionExtensions
 {
-    /// <summary>Options, the model catalog, client-key authentication and per-key rate limits.</summary>
+    /// <summary>Options, the model catalog, and client keys with their rate limits.</summary>
     public static IServiceCollection AddSlmGateway(this IServiceCollection services)
     {
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
@@ -16,7 +16,6 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<ClientKeyStore>();
-        services.AddClientKeyRateLimits();
         return services;
     }
 }

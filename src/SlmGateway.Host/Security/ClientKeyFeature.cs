@@ -1,6 +1,4 @@
-using SlmGateway.Core.Configuration;
-
 namespace SlmGateway.Host.Security;
 
 /// <summary>The client key a request was authenticated with.</summary>
-internal sealed record ClientKeyFeature(ClientKeyOptions Key);
+internal sealed record ClientKeyFeature(ClientKey Key);

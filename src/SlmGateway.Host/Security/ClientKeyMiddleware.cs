@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Microsoft.Net.Http.Headers;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Core.Execution;
@@ -5,8 +6,9 @@ using SlmGateway.Core.Execution;
 namespace SlmGateway.Host.Security;
 
 /// <summary>
-/// Requires a configured client key on the OpenAI API (<c>/v1</c>) when any keys are configured:
-/// <c>Authorization: Bearer KEY</c> or <c>api-key: KEY</c>. Health endpoints stay open.
+/// Requires a configured client key on the OpenAI API (<c>/v1</c>) when any keys are configured
+/// (<c>Authorization: Bearer KEY</c> or <c>api-key: KEY</c>) and applies the key's rate limit:
+/// one fixed one-minute window of <c>RequestsPerMinute</c>. Health endpoints stay open.
 /// </summary>
 internal sealed class ClientKeyMiddleware(RequestDelegate next, ClientKeyStore keys)
 {
@@ -36,6 +38,19 @@ internal sealed class ClientKeyMiddleware(RequestDelegate next, ClientKeyStore k
         if (context.Features.Get<RequestTrace>() is { } trace)
         {
             trace.ClientKeyId = key.Id;
+        }
+
+        if (key.Limiter is { } limiter)
+        {
+            using var lease = limiter.AttemptAcquire();
+            if (!lease.IsAcquired)
+            {
+                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                return ErrorWriter.WriteAsync(
+                    context.Response,
+                    GatewayError.RateLimited($"Rate limit reached for key '{key.Id}'; retry after the time in the Retry-After header."),
+                    retryAfter);
+            }
         }
 
         return next(context);

@@ -15,10 +15,13 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     // two factories starting at once can pick up each other's host: starts are taken one at a time.
     private static readonly Lock StartLock = new();
     private readonly GatewaySettings _settings;
+    private readonly string? _reloadableJsonFile;
 
-    public GatewayFactory(GatewaySettings settings)
+    /// <param name="reloadableJsonFile">A JSON settings file read after <paramref name="settings"/> and watched for changes.</param>
+    public GatewayFactory(GatewaySettings settings, string? reloadableJsonFile = null)
     {
         _settings = settings;
+        _reloadableJsonFile = reloadableJsonFile;
         UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
         lock (StartLock)
         {
@@ -42,6 +45,10 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         {
             configuration.Sources.Clear();
             configuration.AddInMemoryCollection(_settings.Values);
+            if (_reloadableJsonFile is not null)
+            {
+                configuration.AddJsonFile(_reloadableJsonFile, optional: false, reloadOnChange: true);
+            }
         });
     }
 }

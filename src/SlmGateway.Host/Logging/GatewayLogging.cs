@@ -1,18 +1,25 @@
+using System.Globalization;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
+using Serilog.Formatting;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
 using SlmGateway.Core.Execution;
 
-namespace SlmGateway.Host.Hosting;
+namespace SlmGateway.Host.Logging;
 
 internal static class GatewayLogging
 {
     private const string CompletionTemplate =
         "{RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms (route {Route}, upstream {Upstream}, model {Model}, attempts {Attempts})";
 
+    private const string TextTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj} {RequestId}{NewLine}{Exception}";
+
     /// <summary>
-    /// Serilog to the console through a background queue (JSON when <c>SlmGateway:Logging:Json</c> is
-    /// true or in a container); levels from the <c>Serilog</c> section. No request or response bodies are logged.
+    /// Serilog to standard output in batches (JSON when <c>SlmGateway:Logging:Json</c> is true or in
+    /// a container); levels from the <c>Serilog</c> section. No request or response bodies are logged.
+    /// A full queue (100k events) drops events rather than grow or slow requests.
     /// </summary>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
@@ -27,17 +34,12 @@ internal static class GatewayLogging
                 .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
                 .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext();
-            logger.WriteTo.Async(sink =>
-            {
-                if (json)
-                {
-                    sink.Console(new RenderedCompactJsonFormatter());
-                }
-                else
-                {
-                    sink.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-                }
-            });
+            ITextFormatter formatter = json
+                ? new RenderedCompactJsonFormatter()
+                : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture);
+            logger.WriteTo.Sink(
+                new BatchedConsoleSink(formatter),
+                new BatchingOptions { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(200), QueueLimit = 100_000, EagerlyEmitFirstEvent = true });
         });
         return builder;
     }
