@@ -12,7 +12,7 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage: SlmGateway.Benchmarks proxy [--connections 64] [--warmup-seconds 45] [--measure-seconds 10]
-                                           [--repeats 3] [--ttfb-requests 400] [--soak-minutes 0]
+                                           [--repeats 3] [--sequential-requests 400] [--soak-minutes 0]
                                            [--targets direct,bare-yarp,gateway]
         """);
     return 2;

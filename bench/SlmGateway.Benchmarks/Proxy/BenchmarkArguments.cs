@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SlmGateway.Benchmarks.Proxy;
 
 internal sealed record BenchmarkArguments(
-    int Connections, int WarmupSeconds, int MeasureSeconds, int Repeats, int TtfbRequests, int SoakMinutes, string[] Targets)
+    int Connections, int WarmupSeconds, int MeasureSeconds, int Repeats, int SequentialRequests, int SoakMinutes, string[] Targets)
 {
     public static readonly string[] AllTargets = ["direct", "bare-yarp", "gateway"];
 
@@ -15,7 +15,7 @@ internal sealed record BenchmarkArguments(
             ["--warmup-seconds"] = 45,
             ["--measure-seconds"] = 10,
             ["--repeats"] = 3,
-            ["--ttfb-requests"] = 400,
+            ["--sequential-requests"] = 400,
             ["--soak-minutes"] = 0,
         };
         var targets = AllTargets;
@@ -42,6 +42,6 @@ internal sealed record BenchmarkArguments(
 
         return new BenchmarkArguments(
             values["--connections"], values["--warmup-seconds"], values["--measure-seconds"],
-            values["--repeats"], values["--ttfb-requests"], values["--soak-minutes"], targets);
+            values["--repeats"], values["--sequential-requests"], values["--soak-minutes"], targets);
     }
 }

@@ -34,7 +34,7 @@ internal static class ProxyBenchmark
                 var run = await MeasureAsync(target, upstream, options);
                 runs[target].Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  repeat {repeat} {target,-9}: {run.Load.RequestsPerSecond,8:F0} req/s  p50 {run.Load.Latency.P50:F3} ms  p99 {run.Load.Latency.P99:F3} ms  TTFB p50 {run.Ttfb.P50:F3} ms  CPU {run.CpuMicrosPerRequest:F0} us/req  RSS {run.RssMiB:F0} MiB  warm-up {run.WarmupSeconds} s  errors {run.Load.Errors}"));
+                    $"  repeat {repeat} {target,-9}: {run.Load.RequestsPerSecond,8:F0} req/s  p50 {run.Load.Latency.P50:F3} ms  p99 {run.Load.Latency.P99:F3} ms  TTFB p50 {run.Ttfb.P50:F3} ms  one-at-a-time p50 {run.Sequential.P50:F3} p99 {run.Sequential.P99:F3} ms  CPU {run.CpuMicrosPerRequest:F0} us/req  RSS {run.RssMiB:F0} MiB  warm-up {run.WarmupSeconds} s  errors {run.Load.Errors}"));
             }
         }
 
@@ -68,10 +68,11 @@ internal static class ProxyBenchmark
         var measured = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds));
         var cpuPerRequest = child is null ? double.NaN
             : (child.CpuTime() - cpuBefore).TotalMicroseconds / (measured.RequestsPerSecond * options.MeasureSeconds);
-        var ttfb = await load.TimeToFirstByteAsync(options.TtfbRequests);
+        var ttfb = await load.SequentialAsync(options.SequentialRequests, stream: true);
+        var sequential = await load.SequentialAsync(options.SequentialRequests, stream: false);
         var rss = child?.RssMiB() ?? double.NaN;
         var warmupSeconds = Array.FindIndex(warmup.PerSecond, count => count >= 0.9 * measured.RequestsPerSecond);
-        return new TargetRun(measured, ttfb, rss, warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1, cpuPerRequest);
+        return new TargetRun(measured, ttfb, sequential, rss, warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1, cpuPerRequest);
     }
 
     /// <summary>The gateway as it ships: its own assembly, runtime configuration and appsettings.json.</summary>
@@ -94,19 +95,22 @@ internal static class ProxyBenchmark
         double P50(string t) => Stats.Median(runs[t].Select(r => r.Load.Latency.P50));
         double P99(string t) => Stats.Median(runs[t].Select(r => r.Load.Latency.P99));
         double Ttfb(string t) => Stats.Median(runs[t].Select(r => r.Ttfb.P50));
+        double SeqP50(string t) => Stats.Median(runs[t].Select(r => r.Sequential.P50));
+        double SeqP99(string t) => Stats.Median(runs[t].Select(r => r.Sequential.P99));
 
         Console.WriteLine();
-        Console.WriteLine("target      req/s (spread)      p50 ms   p99 ms   +p50 ms  +p99 ms  TTFB p50  +TTFB ms  CPU us/req  RSS MiB  warm-up s");
+        Console.WriteLine("           |        at 64 connections (closed loop)         | one request at a time                      |");
+        Console.WriteLine("target      req/s (spread)      p50 ms   p99 ms   +p50 ms  +p99 ms  p50 ms  +p50 ms  +p99 ms  TTFB p50  +TTFB ms  CPU us/req  RSS MiB  warm-up s");
         foreach (var (target, list) in runs)
         {
             var spread = Stats.SpreadPercent(list.Select(r => r.Load.RequestsPerSecond).ToArray());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{target,-10} {Rps(target),8:F0} ({spread,5:F1}%)  {P50(target),8:F3} {P99(target),8:F3} {P50(target) - P50("direct"),8:F3} {P99(target) - P99("direct"),8:F3} {Ttfb(target),9:F3} {Ttfb(target) - Ttfb("direct"),9:F3} {Stats.Median(list.Select(r => r.CpuMicrosPerRequest)),11:F0} {Stats.Median(list.Select(r => r.RssMiB)),8:F0} {Stats.Median(list.Select(r => (double)r.WarmupSeconds)),9:F0}"));
+                $"{target,-10} {Rps(target),8:F0} ({spread,5:F1}%)  {P50(target),8:F3} {P99(target),8:F3} {P50(target) - P50("direct"),8:F3} {P99(target) - P99("direct"),8:F3} {SeqP50(target),7:F3} {SeqP50(target) - SeqP50("direct"),8:F3} {SeqP99(target) - SeqP99("direct"),8:F3} {Ttfb(target),9:F3} {Ttfb(target) - Ttfb("direct"),9:F3} {Stats.Median(list.Select(r => r.CpuMicrosPerRequest)),11:F0} {Stats.Median(list.Select(r => r.RssMiB)),8:F0} {Stats.Median(list.Select(r => (double)r.WarmupSeconds)),9:F0}"));
         }
 
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"gateway / bare YARP requests/s: {Rps("gateway") / Rps("bare-yarp"):F2}x; gateway p50 over bare YARP: {P50("gateway") - P50("bare-yarp"):F3} ms; TTFB over bare YARP: {Ttfb("gateway") - Ttfb("bare-yarp"):F3} ms (medians of {runs["gateway"].Count} repeats)"));
+            $"gateway / bare YARP requests/s: {Rps("gateway") / Rps("bare-yarp"):F2}x; one-at-a-time p50 over bare YARP: {SeqP50("gateway") - SeqP50("bare-yarp"):F3} ms; TTFB over bare YARP: {Ttfb("gateway") - Ttfb("bare-yarp"):F3} ms (medians of {runs["gateway"].Count} repeats)"));
     }
 
     private static async Task SoakAsync(FakeUpstream upstream, BenchmarkArguments options)
@@ -129,5 +133,5 @@ internal static class ProxyBenchmark
             $"soak RSS: after first 30 s {samples[0]:F1} MiB, at end {samples[^1]:F1} MiB, max {samples.Max():F1} MiB"));
     }
 
-    private sealed record TargetRun(LoadResult Load, Percentiles Ttfb, double RssMiB, int WarmupSeconds, double CpuMicrosPerRequest);
+    private sealed record TargetRun(LoadResult Load, Percentiles Ttfb, Percentiles Sequential, double RssMiB, int WarmupSeconds, double CpuMicrosPerRequest);
 }

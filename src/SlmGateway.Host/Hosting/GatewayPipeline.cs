@@ -15,7 +15,7 @@ internal static class GatewayPipeline
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.Use(StartTrace);
-        app.UseGatewayRequestLogging();
+        app.UseMiddleware<RequestCompletionLogging>();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledAsync, StatusCodeSelector = _ => 500 });
         app.UseStatusCodePages(context => WriteStatusCodeAsync(context.HttpContext));
         app.UseMiddleware<ClientKeyMiddleware>();

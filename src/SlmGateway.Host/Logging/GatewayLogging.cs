@@ -5,15 +5,11 @@ using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
-using SlmGateway.Core.Execution;
 
 namespace SlmGateway.Host.Logging;
 
 internal static class GatewayLogging
 {
-    private const string CompletionTemplate =
-        "{RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms (route {Route}, upstream {Upstream}, model {Model}, attempts {Attempts})";
-
     private const string TextTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj} {RequestId}{NewLine}{Exception}";
 
     /// <summary>
@@ -42,25 +38,5 @@ internal static class GatewayLogging
                 new BatchingOptions { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(200), QueueLimit = 100_000, EagerlyEmitFirstEvent = true });
         });
         return builder;
-    }
-
-    /// <summary>One completion event per request, carrying the routing decision.</summary>
-    public static WebApplication UseGatewayRequestLogging(this WebApplication app)
-    {
-        app.UseSerilogRequestLogging(options =>
-        {
-            options.MessageTemplate = CompletionTemplate;
-            options.EnrichDiagnosticContext = static (diagnostics, context) =>
-            {
-                var trace = context.Features.Get<RequestTrace>();
-                diagnostics.Set("RequestId", context.TraceIdentifier);
-                diagnostics.Set("Route", trace?.Route ?? "none");
-                diagnostics.Set("Upstream", trace?.Upstream ?? "none");
-                diagnostics.Set("Model", trace?.Model ?? "none");
-                diagnostics.Set("Attempts", trace?.Attempts ?? 0);
-                diagnostics.Set("ClientKeyId", trace?.ClientKeyId ?? "anonymous");
-            };
-        });
-        return app;
     }
 }
