@@ -13,23 +13,30 @@ public sealed class ConfigurationTests
     [InlineData("ApiKeyFile", "/nonexistent/key", "ApiKeyFile")]
     [InlineData("Breaker:FailureRatio", "1.5", "Breaker")]
     [InlineData("Timeouts:FirstByte", "00:00:00", "timeout")]
-    public void InvalidUpstream_StopsStartUp_NamingTheSetting(string key, string value, string named)
+    public async Task InvalidUpstream_StopsStartUp_NamingTheSetting(string key, string value, string named)
     {
-        var settings = new GatewaySettings().Upstream("primary", "http://127.0.0.1:9/v1", ["m"], o => o[key] = value);
+        var (exitCode, output) = await GatewayProcess.RunAsync(
+            TimeSpan.FromSeconds(30),
+            "--SlmGateway:Remote:Upstreams:0:Name=primary",
+            "--SlmGateway:Remote:Upstreams:0:BaseUrl=http://127.0.0.1:9/v1",
+            "--SlmGateway:Remote:Upstreams:0:Models:m=m",
+            $"--SlmGateway:Remote:Upstreams:0:{key}={value}");
 
-        var error = ValidationFailure(() => new GatewayFactory(settings));
-
-        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.True(exitCode is not null and not 0, $"the gateway must exit with an error; exit code {exitCode}: {output}");
+        Assert.Contains(nameof(OptionsValidationException), output, StringComparison.Ordinal);
+        Assert.Contains(named, output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void InvalidClientKeyHash_StopsStartUp()
+    public async Task InvalidClientKeyHash_StopsStartUp()
     {
-        var settings = new GatewaySettings().Upstream("primary", "http://127.0.0.1:9/v1", "m").ClientKey("team", "not-a-hash");
+        var (exitCode, output) = await GatewayProcess.RunAsync(
+            TimeSpan.FromSeconds(30),
+            "--SlmGateway:Auth:Keys:0:Id=team",
+            "--SlmGateway:Auth:Keys:0:Sha256=not-a-hash");
 
-        var error = ValidationFailure(() => new GatewayFactory(settings));
-
-        Assert.Contains("Sha256", error.Message, StringComparison.Ordinal);
+        Assert.True(exitCode is not null and not 0, $"the gateway must exit with an error; exit code {exitCode}: {output}");
+        Assert.Contains("Sha256", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,21 +70,5 @@ public sealed class ConfigurationTests
         {
             File.Delete(file);
         }
-    }
-
-    /// <summary>The options-validation failure that stopped start-up, wherever the host wrapped it.</summary>
-    private static OptionsValidationException ValidationFailure(Func<GatewayFactory> start)
-    {
-        var thrown = Record.Exception(() => start().Dispose());
-        Assert.NotNull(thrown);
-        for (var inner = thrown; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is OptionsValidationException validation)
-            {
-                return validation;
-            }
-        }
-
-        throw new Xunit.Sdk.XunitException($"Start-up failed, but not on configuration validation: {thrown}");
     }
 }
