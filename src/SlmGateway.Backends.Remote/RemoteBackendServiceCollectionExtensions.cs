@@ -16,7 +16,7 @@ public static class RemoteBackendServiceCollectionExtensions
         services.AddOptions<RemoteOptions>().BindConfiguration(RemoteOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RemoteOptions>, RemoteOptionsValidator>());
         services.TryAddSingleton<UpstreamRegistry>();
-        services.TryAddSingleton<IRequestBackend, RemoteBackend>();
+        services.TryAddKeyedSingleton<IRequestBackend, RemoteBackend>(BackendKeys.Remote);
         services.TryAddSingleton<IUpstreamHealth, UpstreamHealth>();
         return services;
     }

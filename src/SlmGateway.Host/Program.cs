@@ -1,3 +1,4 @@
+using SlmGateway.Backends.Onnx;
 using SlmGateway.Backends.Remote;
 using SlmGateway.Host.Api;
 using SlmGateway.Host.Hosting;
@@ -6,7 +7,7 @@ using SlmGateway.Host.Logging;
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseKestrelHttpsConfiguration();
 builder.AddGatewayLogging();
-builder.Services.AddSlmGateway().AddRemoteBackend();
+builder.Services.AddSlmGateway().AddOnnxBackend().AddRemoteBackend();
 
 var app = builder.Build();
 app.UseGatewayPipeline();

@@ -21,6 +21,12 @@ public sealed record GatewayError(int StatusCode, OpenAiError Error)
     public static GatewayError UnsupportedMediaType(string? contentType) =>
         new(415, new OpenAiError($"Content-Type must be application/json, not '{contentType ?? "(none)"}'.", ErrorTypes.InvalidRequest, null, "unsupported_media_type"));
 
+    /// <summary>A local model's queue is full: the router spills such a request to remote where it can.</summary>
+    public static GatewayError ModelOverloaded(string model) =>
+        new(429, new OpenAiError($"The local model '{model}' is at capacity and its queue is full; retry shortly.", ErrorTypes.RateLimit, null, OverloadedCode));
+
+    public const string OverloadedCode = "model_overloaded";
+
     public static GatewayError BadGateway(string message) =>
         new(502, new OpenAiError(message, ErrorTypes.Upstream, null, "upstream_error"));
 

@@ -14,4 +14,6 @@ namespace SlmGateway.Contracts.Serialization;
 [JsonSerializable(typeof(OpenAiErrorEnvelope))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelInfo))]
+[JsonSerializable(typeof(ChatCompletionResponse))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

@@ -7,4 +7,7 @@ public static class GatewayHeaders
     public const string Upstream = "x-slmgw-upstream";
     public const string Model = "x-slmgw-model";
     public const string RequestId = "x-slmgw-request-id";
+
+    /// <summary>On locally served non-streamed answers: mean and minimum token log-probability.</summary>
+    public const string Confidence = "x-slmgw-confidence";
 }

@@ -11,4 +11,6 @@ public sealed class RequestTrace
     public string? Upstream { get; set; }
     public int Attempts { get; set; }
     public string? ClientKeyId { get; set; }
+    public double? ConfidenceMean { get; set; }
+    public double? ConfidenceMin { get; set; }
 }

@@ -15,13 +15,16 @@ public sealed class ModelCatalog : IDisposable
     private readonly IDisposable? _gatewaySubscription;
     private readonly IOptionsMonitor<RemoteOptions> _remote;
     private readonly IOptionsMonitor<GatewayOptions> _gateway;
+    private readonly IReadOnlyList<string> _localModels;
     private volatile Snapshot _snapshot;
 
-    public ModelCatalog(IOptionsMonitor<RemoteOptions> remote, IOptionsMonitor<GatewayOptions> gateway)
+    /// <param name="local">Local models are loaded once at start, so their names are read once too.</param>
+    public ModelCatalog(IOptionsMonitor<RemoteOptions> remote, IOptionsMonitor<GatewayOptions> gateway, IOptions<LocalOptions> local)
     {
         _remote = remote;
         _gateway = gateway;
-        _snapshot = Build(remote.CurrentValue, gateway.CurrentValue);
+        _localModels = local.Value.Models.Select(model => model.Name).ToArray();
+        _snapshot = Build(remote.CurrentValue, gateway.CurrentValue, _localModels);
         _remoteSubscription = remote.OnChange(_ => Rebuild());
         _gatewaySubscription = gateway.OnChange(_ => Rebuild());
     }
@@ -42,6 +45,11 @@ public sealed class ModelCatalog : IDisposable
             return route;
         }
 
+        if (snapshot.Local.Contains(model))
+        {
+            return new ModelRoute(model, [], model);
+        }
+
         return snapshot.Wildcards.Count == 0
             ? null
             : new ModelRoute(model, snapshot.Wildcards.Select(name => new UpstreamTarget(name, model)).ToArray());
@@ -53,10 +61,15 @@ public sealed class ModelCatalog : IDisposable
         _gatewaySubscription?.Dispose();
     }
 
-    private void Rebuild() => _snapshot = Build(_remote.CurrentValue, _gateway.CurrentValue);
+    private void Rebuild() => _snapshot = Build(_remote.CurrentValue, _gateway.CurrentValue, _localModels);
 
-    private static Snapshot Build(RemoteOptions remote, GatewayOptions gateway)
+    /// <remarks>
+    /// A local model's name gets remote targets only where an upstream maps that exact name (to spill to);
+    /// wildcard upstreams would send a local model's name to a provider that does not know it.
+    /// </remarks>
+    private static Snapshot Build(RemoteOptions remote, GatewayOptions gateway, IReadOnlyList<string> localModels)
     {
+        var local = localModels.ToFrozenSet(StringComparer.Ordinal);
         var targets = new Dictionary<string, List<UpstreamTarget>>(StringComparer.Ordinal);
         var wildcards = new List<string>();
         foreach (var upstream in remote.Upstreams)
@@ -80,18 +93,21 @@ public sealed class ModelCatalog : IDisposable
 
         var routes = targets.ToFrozenDictionary(
             pair => pair.Key,
-            pair => new ModelRoute(pair.Key, pair.Value.Concat(wildcards.Select(w => new UpstreamTarget(w, pair.Key))).ToArray()),
+            pair => local.Contains(pair.Key)
+                ? new ModelRoute(pair.Key, pair.Value, pair.Key)
+                : new ModelRoute(pair.Key, pair.Value.Concat(wildcards.Select(w => new UpstreamTarget(w, pair.Key))).ToArray()),
             StringComparer.Ordinal);
         var aliases = gateway.Aliases
-            .Where(pair => routes.ContainsKey(pair.Value) || wildcards.Count > 0)
+            .Where(pair => routes.ContainsKey(pair.Value) || local.Contains(pair.Value) || wildcards.Count > 0)
             .ToFrozenDictionary(StringComparer.Ordinal);
-        var names = routes.Keys.Concat(aliases.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        return new Snapshot(routes, aliases, wildcards, names);
+        var names = routes.Keys.Concat(local).Concat(aliases.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        return new Snapshot(routes, aliases, wildcards, local, names);
     }
 
     private sealed record Snapshot(
         FrozenDictionary<string, ModelRoute> Routes,
         FrozenDictionary<string, string> Aliases,
         IReadOnlyList<string> Wildcards,
+        FrozenSet<string> Local,
         IReadOnlyList<string> Names);
 }

@@ -12,7 +12,6 @@ namespace SlmGateway.Host.Api;
 /// <summary>The OpenAI-compatible surface under <c>/v1</c>.</summary>
 internal static class OpenAiApi
 {
-    private const string RemoteRoute = "remote";
     private static readonly long StartedAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     public static WebApplication MapOpenAiApi(this WebApplication app)
@@ -86,15 +85,31 @@ internal static class OpenAiApi
         if (trace is not null)
         {
             trace.Model = route.Model;
-            trace.Route = RemoteRoute;
         }
 
         var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace?.ClientKeyId);
-        var outcome = await services.GetRequiredService<IRequestBackend>().ServeAsync(request, route, context);
+        var outcome = await ServeAsync(services, route.Local is null ? BackendKeys.Remote : BackendKeys.Local, request, route, context, trace);
+        if (!outcome.Committed && outcome.Error?.Error.Code == GatewayError.OverloadedCode && route.Remote.Count > 0)
+        {
+            outcome = await ServeAsync(services, BackendKeys.Remote, request, route, context, trace);
+        }
+
         if (!outcome.Committed && outcome.Error is { } error)
         {
             await ErrorWriter.WriteAsync(context.Response, error, outcome.RetryAfter);
         }
+    }
+
+    /// <summary>Serves on one backend; a local model whose queue is full spills to the route's upstreams when it has any.</summary>
+    private static ValueTask<BackendOutcome> ServeAsync(
+        IServiceProvider services, string backend, GatewayRequest request, ModelRoute route, HttpContext context, RequestTrace? trace)
+    {
+        if (trace is not null)
+        {
+            trace.Route = backend;
+        }
+
+        return services.GetRequiredKeyedService<IRequestBackend>(backend).ServeAsync(request, route, context);
     }
 
     private static IResult ListModels(ModelCatalog catalog) =>

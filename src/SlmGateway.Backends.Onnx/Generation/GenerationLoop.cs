@@ -1,0 +1,127 @@
+using System.Threading.Channels;
+using Microsoft.ML.OnnxRuntimeGenAI;
+using SlmGateway.Backends.Onnx.Models;
+using SlmGateway.Contracts.Chat;
+
+namespace SlmGateway.Backends.Onnx.Generation;
+
+/// <summary>
+/// Runs one generation on its own thread (each step is a blocking native call) and reports tokens
+/// through a channel. It holds the model's generation slot until it ends, and ends promptly when
+/// the request is cancelled, so a client that leaves frees its slot.
+/// </summary>
+internal static class GenerationLoop
+{
+    public static ChannelReader<GenerationEvent> Start(LocalModel model, GenerationPlan plan, IDisposable slot, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _ = Task.Factory.StartNew(
+            () =>
+            {
+                using (slot)
+                {
+                    try
+                    {
+                        Run(model, plan, channel.Writer, cancellationToken);
+                        channel.Writer.TryComplete();
+                    }
+                    catch (Exception ex)
+                    {
+                        channel.Writer.TryComplete(ex);
+                    }
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        return channel.Reader;
+    }
+
+    /// <summary>The loop itself, on the caller's thread; the benchmark and the channel wrapper share it.</summary>
+    public static void Run(LocalModel model, GenerationPlan plan, ChannelWriter<GenerationEvent> output, CancellationToken cancellationToken)
+    {
+        using var parameters = CreateParameters(model, plan);
+        using var generator = new Generator(model.Model, parameters);
+        generator.AppendTokens(plan.PromptTokens);
+        using var decoder = model.Tokenizer.CreateStream();
+        var stop = new StopSequenceFilter(plan.Stop);
+        var logits = plan.ReadsLogits ? new LogitsReader(model.Tokenizer, model.Folder.VocabSize) : null;
+        var (sum, min, count) = (0d, 0d, 0);
+        var finishReason = "length";
+        while (count < plan.MaxNewTokens)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (generator.IsDone())
+            {
+                finishReason = "stop";
+                break;
+            }
+
+            generator.GenerateNextToken();
+            var token = generator.GetNextTokens()[0];
+            if (model.EndOfSequence.Contains(token))
+            {
+                finishReason = "stop";
+                break;
+            }
+
+            count++;
+            TokenLogprob? described = null;
+            if (logits is not null)
+            {
+                var (logprob, top) = logits.Read(generator, token, plan.TopLogprobs);
+                (sum, min) = (sum + logprob, count == 1 ? logprob : Math.Min(min, logprob));
+                described = plan.TopLogprobs is null ? null : logits.Describe(token, logprob, top);
+            }
+
+            var (visible, stopped) = stop.Push(decoder.Decode(token));
+            output.TryWrite(new TokenGenerated(visible, described));
+            if (stopped)
+            {
+                finishReason = "stop";
+                break;
+            }
+        }
+
+        var held = stop.Flush();
+        if (held.Length > 0)
+        {
+            output.TryWrite(new TokenGenerated(held, null));
+        }
+
+        var confidence = plan.MeasureConfidence && count > 0 ? new Confidence(sum / count, min) : null;
+        output.TryWrite(new GenerationFinished(finishReason, count, confidence));
+    }
+
+    private static GeneratorParams CreateParameters(LocalModel model, GenerationPlan plan)
+    {
+        var parameters = new GeneratorParams(model.Model);
+        try
+        {
+            parameters.SetSearchOption("max_length", plan.PromptTokens.Length + plan.MaxNewTokens);
+            if (plan.Temperature > 0)
+            {
+                parameters.SetSearchOption("do_sample", true);
+                parameters.SetSearchOption("temperature", plan.Temperature);
+                parameters.SetSearchOption("top_p", plan.TopP);
+                parameters.SetSearchOption("random_seed", plan.Seed is { } seed ? seed & int.MaxValue : Random.Shared.Next());
+            }
+            else
+            {
+                parameters.SetSearchOption("do_sample", false);
+            }
+
+            if (plan.Guidance is { } guidance)
+            {
+                parameters.SetGuidance(guidance.Type, guidance.Data, false);
+            }
+
+            return parameters;
+        }
+        catch
+        {
+            parameters.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+using SlmGateway.Backends.Onnx.ToolCalls;
+using SlmGateway.Core.Configuration;
+
+namespace SlmGateway.Backends.Onnx.Models;
+
+/// <summary>Stops start-up on a local model that cannot be served, naming the model and the problem.</summary>
+internal sealed class LocalOptionsValidator : IValidateOptions<LocalOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LocalOptions options)
+    {
+        var failures = new List<string>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var model in options.Models)
+        {
+            var label = string.IsNullOrWhiteSpace(model.Name) ? "(unnamed)" : model.Name;
+            if (string.IsNullOrWhiteSpace(model.Name))
+            {
+                failures.Add("Every local model needs a Name.");
+            }
+            else if (!names.Add(model.Name))
+            {
+                failures.Add($"Local model name '{model.Name}' is used twice.");
+            }
+
+            if (ToolCallSyntaxes.Find(model.Family) is null)
+            {
+                failures.Add($"Local model '{label}': Family '{model.Family}' is not one of {string.Join(", ", ToolCallSyntaxes.Families)}.");
+            }
+
+            if (model.Provider is not ("cpu" or "cuda"))
+            {
+                failures.Add($"Local model '{label}': Provider '{model.Provider}' is not 'cpu' or 'cuda'.");
+            }
+
+            if (model.MaxConcurrency < 1 || model.QueueLength < 0 || model.Threads < 0 || model.ContextLength < 0
+                || model.MaxOutputTokens < 1 || model.GuidedMaxStringLength < 1)
+            {
+                failures.Add($"Local model '{label}': MaxConcurrency, MaxOutputTokens and GuidedMaxStringLength must be at least 1; QueueLength, Threads and ContextLength must not be negative.");
+            }
+
+            if (string.IsNullOrWhiteSpace(model.Path))
+            {
+                failures.Add($"Local model '{label}': Path is empty.");
+            }
+            else if (ModelFolder.Inspect(model.Path).Problem is { } problem)
+            {
+                failures.Add($"Local model '{label}': {problem}.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

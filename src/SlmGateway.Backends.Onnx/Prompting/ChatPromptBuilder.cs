@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using SlmGateway.Contracts.Chat;
+using SlmGateway.Contracts.Errors;
+
+namespace SlmGateway.Backends.Onnx.Prompting;
+
+/// <summary>
+/// Turns a chat request into the JSON that a Hugging Face chat template expects (messages and
+/// tools), so the model's own template renders it: <c>developer</c> becomes <c>system</c>, content
+/// parts become text, tool-call arguments become objects.
+/// </summary>
+internal static class ChatPromptBuilder
+{
+    public static (string? MessagesJson, GatewayError? Error) Messages(IReadOnlyList<ChatMessage> messages)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            for (var i = 0; i < messages.Count; i++)
+            {
+                var message = messages[i];
+                var (text, error) = TextOf(message.Content, $"messages[{i}].content");
+                if (error is not null)
+                {
+                    return (null, error);
+                }
+
+                writer.WriteStartObject();
+                writer.WriteString("role", message.Role is "developer" ? "system" : message.Role);
+                writer.WriteString("content", text);
+                if (message.Name is { } name)
+                {
+                    writer.WriteString("name", name);
+                }
+
+                if (message.ToolCallId is { } toolCallId)
+                {
+                    writer.WriteString("tool_call_id", toolCallId);
+                }
+
+                if (message.ToolCalls is { Count: > 0 } calls)
+                {
+                    WriteToolCalls(writer, calls);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return (Encoding.UTF8.GetString(buffer.WrittenSpan), null);
+    }
+
+    public static string? Tools(IReadOnlyList<ToolDefinition>? tools)
+    {
+        if (tools is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var tool in tools)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type", "function");
+                writer.WriteStartObject("function");
+                writer.WriteString("name", tool.Function!.Name);
+                if (tool.Function.Description is { } description)
+                {
+                    writer.WriteString("description", description);
+                }
+
+                writer.WritePropertyName("parameters");
+                if (tool.Function.Parameters is { ValueKind: JsonValueKind.Object } parameters)
+                {
+                    parameters.WriteTo(writer);
+                }
+                else
+                {
+                    writer.WriteRawValue("""{"type":"object","properties":{}}""");
+                }
+
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteToolCalls(Utf8JsonWriter writer, List<ToolCall> calls)
+    {
+        writer.WriteStartArray("tool_calls");
+        foreach (var call in calls)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", call.Id);
+            writer.WriteString("type", "function");
+            writer.WriteStartObject("function");
+            writer.WriteString("name", call.Function!.Name);
+            writer.WritePropertyName("arguments");
+            WriteArguments(writer, call.Function.Arguments);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Templates print arguments with <c>tojson</c>, so they get the object; text that is not JSON stays a string.</summary>
+    private static void WriteArguments(Utf8JsonWriter writer, string? arguments)
+    {
+        if (arguments is not null)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(arguments);
+                document.RootElement.WriteTo(writer);
+                return;
+            }
+            catch (JsonException)
+            {
+                // Not JSON: written below as the string the client sent.
+            }
+        }
+
+        writer.WriteStringValue(arguments ?? "{}");
+    }
+
+    private static (string Text, GatewayError? Error) TextOf(JsonElement? content, string param)
+    {
+        if (content is not { } element || element.ValueKind == JsonValueKind.Null)
+        {
+            return (string.Empty, null);
+        }
+
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            return (element.GetString()!, null);
+        }
+
+        var text = new StringBuilder();
+        var index = 0;
+        foreach (var part in element.EnumerateArray())
+        {
+            if (!part.GetProperty("type").ValueEquals("text"))
+            {
+                return (string.Empty, GatewayError.InvalidRequest(
+                    $"Local models accept text only; '{param}[{index}]' is of type '{part.GetProperty("type").GetString()}'.",
+                    $"{param}[{index}].type",
+                    "unsupported_content_type"));
+            }
+
+            text.Append(part.GetProperty("text").GetString());
+            index++;
+        }
+
+        return (text.ToString(), null);
+    }
+}

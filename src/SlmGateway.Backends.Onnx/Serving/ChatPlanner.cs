@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntimeGenAI;
+using SlmGateway.Backends.Onnx.Generation;
+using SlmGateway.Backends.Onnx.Guidance;
+using SlmGateway.Backends.Onnx.Models;
+using SlmGateway.Backends.Onnx.Prompting;
+using SlmGateway.Contracts.Chat;
+using SlmGateway.Contracts.Errors;
+
+namespace SlmGateway.Backends.Onnx.Serving;
+
+/// <summary>Checks a chat request against one local model's limits and turns it into a generation plan.</summary>
+internal static class ChatPlanner
+{
+    private const double DefaultTemperature = 1.0;
+
+    public static (LocalChatPlan? Plan, GatewayError? Error) Plan(LocalModel model, ChatCompletionRequest request)
+    {
+        var name = model.Options.Name;
+        if (request.N is { } n && n != 1)
+        {
+            return Fail($"The local model '{name}' generates one choice per request; 'n' must be 1.", "n", "unsupported_value");
+        }
+
+        var (maxTokens, maxParam) = request.MaxCompletionTokens is { } completion
+            ? (completion, "max_completion_tokens")
+            : (request.MaxTokens ?? model.Options.MaxOutputTokens, "max_tokens");
+        if (maxTokens > model.Options.MaxOutputTokens)
+        {
+            return Fail($"'{maxParam}' is {maxTokens}; the local model '{name}' writes at most {model.Options.MaxOutputTokens} tokens.", maxParam, "invalid_value");
+        }
+
+        var choice = ToolChoice(request.ToolChoice, request.Tools);
+        var renderTools = choice.Kind != "none" && request.Tools is { Count: > 0 };
+        var (messages, contentError) = ChatPromptBuilder.Messages(request.Messages!);
+        if (contentError is not null)
+        {
+            return (null, contentError);
+        }
+
+        string prompt;
+        try
+        {
+            prompt = model.Tokenizer.ApplyChatTemplate(null, messages!, renderTools ? ChatPromptBuilder.Tools(request.Tools) : null, true);
+        }
+        catch (OnnxRuntimeGenAIException ex)
+        {
+            return Fail($"The chat template of the local model '{name}' rejected the messages: {ex.Message}", "messages", "invalid_value");
+        }
+
+        using var sequences = model.Tokenizer.Encode(prompt);
+        var promptTokens = sequences[0].ToArray();
+        var room = model.ContextLength - promptTokens.Length;
+        if (room < 1)
+        {
+            return Fail($"The prompt is {promptTokens.Length} tokens; the local model '{name}' has a context of {model.ContextLength}.", "messages", "context_length_exceeded");
+        }
+
+        var (mode, guidance) = Output(model, request, choice, renderTools);
+        var generation = new GenerationPlan(
+            promptTokens,
+            Math.Min(maxTokens, room),
+            request.Temperature ?? DefaultTemperature,
+            request.TopP ?? 1.0,
+            request.Seed,
+            StopSequences(request.Stop),
+            guidance,
+            request.Logprobs == true ? request.TopLogprobs ?? 0 : null,
+            MeasureConfidence: true);
+        var plan = new LocalChatPlan(
+            generation,
+            mode,
+            request.ParallelToolCalls ?? true,
+            request.StreamOptions?.IncludeUsage == true,
+            request.Logprobs == true);
+        return (plan, null);
+    }
+
+    private static (OutputMode Mode, GuidanceSpec? Guidance) Output(
+        LocalModel model, ChatCompletionRequest request, (string Kind, string? Function) choice, bool renderTools)
+    {
+        var maxString = model.Options.GuidedMaxStringLength;
+        if (renderTools && choice.Kind is "required" or "function")
+        {
+            return (OutputMode.GuidedToolCall, new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(request.Tools!, choice.Function, maxString)));
+        }
+
+        if (request.ResponseFormat is { Type: "json_object" or "json_schema" } format)
+        {
+            return (OutputMode.Json, new GuidanceSpec("json_schema", GuidanceSchema.ForResponseFormat(format, maxString)));
+        }
+
+        return (renderTools ? OutputMode.ToolCallsInText : OutputMode.Text, null);
+    }
+
+    private static (string Kind, string? Function) ToolChoice(JsonElement? toolChoice, List<ToolDefinition>? tools)
+    {
+        if (toolChoice is not { } element || element.ValueKind == JsonValueKind.Null)
+        {
+            return (tools is { Count: > 0 } ? "auto" : "none", null);
+        }
+
+        return element.ValueKind == JsonValueKind.String
+            ? (element.GetString()!, null)
+            : ("function", element.GetProperty("function").GetProperty("name").GetString());
+    }
+
+    private static string[] StopSequences(JsonElement? stop) => stop switch
+    {
+        { ValueKind: JsonValueKind.String } single => [single.GetString()!],
+        { ValueKind: JsonValueKind.Array } many => many.EnumerateArray().Select(item => item.GetString()!).ToArray(),
+        _ => [],
+    };
+
+    private static (LocalChatPlan?, GatewayError?) Fail(string message, string param, string code) =>
+        (null, GatewayError.InvalidRequest(message, param, code));
+}

@@ -1,0 +1,49 @@
+namespace SlmGateway.Core.Configuration;
+
+/// <summary>Small language models served in-process, bound from <c>SlmGateway:Local</c>.</summary>
+public sealed class LocalOptions
+{
+    public const string Section = "SlmGateway:Local";
+
+    public List<LocalModelOptions> Models { get; set; } = [];
+}
+
+/// <summary>One model folder in ONNX Runtime GenAI format and how to serve it.</summary>
+public sealed class LocalModelOptions
+{
+    /// <summary>The public model name clients ask for.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The model folder (<c>genai_config.json</c>, the ONNX model, the tokenizer); a relative path is looked for from the working directory upwards.</summary>
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>The tool-call syntax the model was trained on: <c>qwen</c> (Hermes <c>&lt;tool_call&gt;</c>), <c>llama3</c> or <c>phi4</c>.</summary>
+    public string Family { get; set; } = "qwen";
+
+    /// <summary>Execution provider: <c>cpu</c> or <c>cuda</c>.</summary>
+    public string Provider { get; set; } = "cpu";
+
+    /// <summary>Intra-op threads per generation step; 0 takes the machine's core count.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Generations that run at once; more requests wait in the queue.</summary>
+    public int MaxConcurrency { get; set; } = 1;
+
+    /// <summary>Requests that may wait for a generation slot; beyond it the model is overloaded (spill or 429).</summary>
+    public int QueueLength { get; set; } = 16;
+
+    /// <summary>Upper bound on prompt plus output tokens; 0 takes the model's own context length.</summary>
+    public int ContextLength { get; set; }
+
+    /// <summary>The most tokens one answer may have, and the default when a request names none.</summary>
+    public int MaxOutputTokens { get; set; } = 1024;
+
+    /// <summary>Work this model may serve (for the router), e.g. <c>tool_call</c>, <c>json</c>, <c>chat</c>.</summary>
+    public List<string> Tasks { get; set; } = [];
+
+    /// <summary>Longest string that constrained decoding lets a schema without <c>maxLength</c> produce.</summary>
+    public int GuidedMaxStringLength { get; set; } = 256;
+
+    /// <summary>The model writes random text (a generated fixture); said at start-up and in <c>/v1/models</c>.</summary>
+    public bool RandomWeights { get; set; }
+}

@@ -1,0 +1,10 @@
+namespace SlmGateway.Core.Execution;
+
+/// <summary>The state of each local model (loading, ready, failed) and its queue, for readiness.</summary>
+public interface ILocalModelStatus
+{
+    IReadOnlyDictionary<string, LocalModelState> States { get; }
+}
+
+/// <summary>One local model's state: <c>loading</c>, <c>ready</c> or <c>failed</c>, generations running and waiting.</summary>
+public sealed record LocalModelState(string State, int Active, int Queued);

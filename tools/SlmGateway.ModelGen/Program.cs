@@ -1,0 +1,14 @@
+using SlmGateway.ModelGen;
+
+// slmgw-modelgen <preset> <output-folder> [--seed N]: writes a random-weight decoder in GenAI format.
+if (args.Length < 2 || DecoderShape.Presets.All(preset => preset.Preset != args[0]))
+{
+    Console.Error.WriteLine($"usage: slmgw-modelgen <{string.Join('|', DecoderShape.Presets.Select(p => p.Preset))}> <output-folder> [--seed N]");
+    return 2;
+}
+
+var shape = DecoderShape.Presets.Single(preset => preset.Preset == args[0]);
+var seed = args.Length >= 4 && args[2] == "--seed" ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1;
+ModelFolderWriter.Write(shape, seed, args[1]);
+Console.WriteLine($"wrote {shape.Preset} (seed {seed}) to {Path.GetFullPath(args[1])}");
+return 0;
