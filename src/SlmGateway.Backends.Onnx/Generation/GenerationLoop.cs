@@ -18,18 +18,23 @@ internal static class GenerationLoop
         _ = Task.Factory.StartNew(
             () =>
             {
-                using (slot)
+                Exception? failure = null;
+                try
                 {
-                    try
-                    {
-                        Run(model, plan, channel.Writer, cancellationToken);
-                        channel.Writer.TryComplete();
-                    }
-                    catch (Exception ex)
-                    {
-                        channel.Writer.TryComplete(ex);
-                    }
+                    Run(model, plan, channel.Writer, cancellationToken);
                 }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+                finally
+                {
+                    model.Counters.Ended(failure);
+                    slot.Dispose();
+                }
+
+                // Completed only after the slot is free, so whoever sees the end can take the slot at once.
+                channel.Writer.TryComplete(failure);
             },
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
@@ -37,8 +42,7 @@ internal static class GenerationLoop
         return channel.Reader;
     }
 
-    /// <summary>The loop itself, on the caller's thread; the benchmark and the channel wrapper share it.</summary>
-    public static void Run(LocalModel model, GenerationPlan plan, ChannelWriter<GenerationEvent> output, CancellationToken cancellationToken)
+    private static void Run(LocalModel model, GenerationPlan plan, ChannelWriter<GenerationEvent> output, CancellationToken cancellationToken)
     {
         using var parameters = CreateParameters(model, plan);
         using var generator = new Generator(model.Model, parameters);

@@ -32,6 +32,8 @@ internal sealed class LocalModel : IDisposable
 
     public GenerationScheduler Scheduler { get; }
 
+    public GenerationCounters Counters { get; } = new();
+
     public int ContextLength { get; }
 
     public IReadOnlySet<int> EndOfSequence { get; }

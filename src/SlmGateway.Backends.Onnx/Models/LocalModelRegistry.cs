@@ -68,9 +68,12 @@ internal sealed class LocalModelRegistry : ILocalModelStatus, IDisposable
 
         public LocalModelState State => Loaded.Task.Status switch
         {
-            TaskStatus.RanToCompletion => new LocalModelState("ready", Loaded.Task.Result.Scheduler.Active, Loaded.Task.Result.Scheduler.Queued),
-            TaskStatus.Faulted => new LocalModelState("failed", 0, 0),
-            _ => new LocalModelState("loading", 0, 0),
+            TaskStatus.RanToCompletion => Ready(Loaded.Task.Result),
+            TaskStatus.Faulted => new LocalModelState("failed", 0, 0, 0, 0, 0),
+            _ => new LocalModelState("loading", 0, 0, 0, 0, 0),
         };
+
+        private static LocalModelState Ready(LocalModel model) => new(
+            "ready", model.Scheduler.Active, model.Scheduler.Queued, model.Counters.Completed, model.Counters.Cancelled, model.Counters.Failed);
     }
 }

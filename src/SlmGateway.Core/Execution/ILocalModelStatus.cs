@@ -6,5 +6,8 @@ public interface ILocalModelStatus
     IReadOnlyDictionary<string, LocalModelState> States { get; }
 }
 
-/// <summary>One local model's state: <c>loading</c>, <c>ready</c> or <c>failed</c>, generations running and waiting.</summary>
-public sealed record LocalModelState(string State, int Active, int Queued);
+/// <summary>
+/// One local model's state (<c>loading</c>, <c>ready</c> or <c>failed</c>), its generations running
+/// and waiting, and how many have completed, been cancelled by their client, or failed since start.
+/// </summary>
+public sealed record LocalModelState(string State, int Active, int Queued, long Completed, long Cancelled, long Failed);

@@ -12,6 +12,7 @@ public sealed class GatewaySettings
 
     private int _upstreams;
     private int _keys;
+    private int _localModels;
 
     public IReadOnlyDictionary<string, string?> Values => _values;
 
@@ -35,6 +36,21 @@ public sealed class GatewaySettings
         var options = new Dictionary<string, string?>();
         extra(options);
         foreach (var (key, value) in options)
+        {
+            _values[prefix + key] = value;
+        }
+
+        return this;
+    }
+
+    /// <summary>Adds a local model (family qwen, two threads); <paramref name="extra"/> sets further options by key.</summary>
+    public GatewaySettings LocalModel(string name, string path, params (string Key, string Value)[] extra)
+    {
+        var prefix = $"SlmGateway:Local:Models:{_localModels++}:";
+        _values[prefix + "Name"] = name;
+        _values[prefix + "Path"] = path;
+        _values[prefix + "Threads"] = "2";
+        foreach (var (key, value) in extra)
         {
             _values[prefix + key] = value;
         }
