@@ -1,9 +1,11 @@
+using SlmGateway.Benchmarks.Local;
 using SlmGateway.Benchmarks.Proxy;
 
 // One executable, several roles: the benchmark driver, and the processes it measures.
 return args.FirstOrDefault() switch
 {
     "proxy" => await ProxyBenchmark.RunAsync(BenchmarkArguments.Parse(args[1..])),
+    "local" => await LocalBenchmark.RunAsync(LocalArguments.Parse(args[1..])),
     "bare-yarp" => await BareYarpProxy.RunAsync(args[1..]),
     _ => Usage(),
 };
@@ -14,6 +16,8 @@ static int Usage()
         usage: SlmGateway.Benchmarks proxy [--connections 64] [--warmup-seconds 45] [--measure-seconds 10]
                                            [--repeats 3] [--sequential-requests 400] [--soak-minutes 0]
                                            [--targets direct,bare-yarp,gateway]
+               SlmGateway.Benchmarks local [--tokens 128] [--repeats 3] [--threads 2] [--concurrency 1,2,4]
+                                           [--model-dir /tmp/slmgw-bench/qwen2.5-0.5b]
         """);
     return 2;
 }

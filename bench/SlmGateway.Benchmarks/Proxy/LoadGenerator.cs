@@ -1,3 +1,4 @@
+using SlmGateway.Benchmarks.Measurement;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using SlmGateway.Benchmarks.Measurement;
 using SlmGateway.Tests.Common;
 
 namespace SlmGateway.Benchmarks.Proxy;
@@ -10,7 +11,7 @@ namespace SlmGateway.Benchmarks.Proxy;
 /// </summary>
 internal static class ProxyBenchmark
 {
-    private const int ProxyCore = 0;
+    private const string ProxyCore = "0";
     private const int DriverCore = 1;
     private static readonly Uri BareYarpUrl = new("http://127.0.0.1:5101/");
     private static readonly Uri GatewayUrl = new("http://127.0.0.1:5102/");

@@ -11,5 +11,5 @@ internal sealed record TokenGenerated(string Text, TokenLogprob? Logprob) : Gene
 /// <summary>The end: why it stopped, how many tokens it made, and how sure the model was.</summary>
 internal sealed record GenerationFinished(string FinishReason, int CompletionTokens, Confidence? Confidence) : GenerationEvent;
 
-/// <summary>Mean and minimum log-probability of the generated tokens; the router reads it to decide on escalation.</summary>
+/// <summary>Mean and minimum log-probability of the generated tokens after the first (see <see cref="GenerationPlan.ReadsLogits"/>); the router reads it to decide on escalation.</summary>
 public sealed record Confidence(double MeanLogprob, double MinLogprob);

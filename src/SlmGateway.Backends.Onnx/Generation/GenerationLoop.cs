@@ -50,7 +50,7 @@ internal static class GenerationLoop
         using var decoder = model.Tokenizer.CreateStream();
         var stop = new StopSequenceFilter(plan.Stop);
         var logits = plan.ReadsLogits ? new LogitsReader(model.Tokenizer, model.Folder.VocabSize) : null;
-        var (sum, min, count) = (0d, 0d, 0);
+        var (sum, min, count, measured) = (0d, 0d, 0, 0);
         var finishReason = "length";
         while (count < plan.MaxNewTokens)
         {
@@ -71,10 +71,10 @@ internal static class GenerationLoop
 
             count++;
             TokenLogprob? described = null;
-            if (logits is not null)
+            if (logits is not null && (count > 1 || plan.TopLogprobs is not null))
             {
                 var (logprob, top) = logits.Read(generator, token, plan.TopLogprobs);
-                (sum, min) = (sum + logprob, count == 1 ? logprob : Math.Min(min, logprob));
+                (sum, min) = (sum + logprob, measured++ == 0 ? logprob : Math.Min(min, logprob));
                 described = plan.TopLogprobs is null ? null : logits.Describe(token, logprob, top);
             }
 
@@ -93,7 +93,7 @@ internal static class GenerationLoop
             output.TryWrite(new TokenGenerated(held, null));
         }
 
-        var confidence = plan.MeasureConfidence && count > 0 ? new Confidence(sum / count, min) : null;
+        var confidence = plan.MeasureConfidence && measured > 0 ? new Confidence(sum / measured, min) : null;
         output.TryWrite(new GenerationFinished(finishReason, count, confidence));
     }
 

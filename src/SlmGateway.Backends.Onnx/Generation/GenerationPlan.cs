@@ -12,7 +12,12 @@ internal sealed record GenerationPlan(
     int? TopLogprobs,
     bool MeasureConfidence)
 {
-    /// <summary>Log-probabilities are read from the logits only when something uses them.</summary>
+    /// <summary>
+    /// Log-probabilities are read from the logits only when something uses them. The first token's
+    /// logits come with the whole prompt's (prompt length × vocabulary floats: 180 MB for 300 tokens
+    /// of Qwen2.5, measured at 320-640 ms to read), so confidence skips the first token, and only
+    /// requested <c>logprobs</c> pay for it.
+    /// </summary>
     public bool ReadsLogits => TopLogprobs is not null || MeasureConfidence;
 }
 

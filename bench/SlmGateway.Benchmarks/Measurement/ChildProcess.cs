@@ -1,18 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace SlmGateway.Benchmarks.Proxy;
+namespace SlmGateway.Benchmarks.Measurement;
 
-/// <summary>A measured process, pinned to one core.</summary>
+/// <summary>A measured process, pinned to the given cores.</summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
     private ChildProcess(Process process) => _process = process;
 
-    public static async Task<ChildProcess> StartAsync(string name, Uri healthUrl, int core, string program, params string[] args)
+    public static async Task<ChildProcess> StartAsync(string name, Uri healthUrl, string cores, string program, params string[] args)
     {
-        // taskset pins from the first instruction, so the runtime sizes its thread pool and GC for one core.
+        // taskset pins from the first instruction, so the runtime sizes its thread pool and GC for those cores.
         var info = new ProcessStartInfo("taskset")
         {
             RedirectStandardOutput = true,
@@ -20,7 +20,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(core.ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(cores);
         info.ArgumentList.Add(program);
         foreach (var arg in args)
         {
@@ -36,7 +36,7 @@ internal sealed class ChildProcess : IAsyncDisposable
 
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        while (deadline.Elapsed < TimeSpan.FromSeconds(120))
         {
             try
             {

@@ -1,4 +1,4 @@
-namespace SlmGateway.Benchmarks.Proxy;
+namespace SlmGateway.Benchmarks.Measurement;
 
 internal sealed record Percentiles(double P50, double P90, double P99);
 
