@@ -19,7 +19,7 @@ internal static class LocalBenchmark
         """;
 
     private const string ShortMessages = """[{"role":"user","content":"Say hi."}]""";
-    private const int FirstTokenSamples = 20;
+    private const int FirstTokenSamples = 40;
     private static readonly Uri GatewayUrl = new("http://127.0.0.1:5103/");
 
     public static async Task<int> RunAsync(LocalArguments options)
@@ -124,7 +124,7 @@ internal static class LocalBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"1 stream, tok/s",-26} {Cell("raw tok/s")} {Cell("gateway tok/s")} {Median("gateway tok/s") / Median("raw tok/s"),8:F3}x"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"time to first token, ms",-26} {Cell("raw TTFT")} {Cell("gateway TTFT")} {Median("gateway TTFT") - Median("raw TTFT"),+8:F1} ms"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{"first token, short prompt",-26} {Cell("raw short TTFT")} {Cell("gateway short TTFT")} {Median("gateway short TTFT") - Median("raw short TTFT"),+8:F1} ms  ({FirstTokenSamples} alternating samples)"));
+            $"{"first token, short prompt",-26} {Cell("raw short TTFT")} {Cell("gateway short TTFT")} {Median("gateway short TTFT") - Median("raw short TTFT"),+8:F1} ms  ({FirstTokenSamples} alternating samples; fastest raw {results["raw short TTFT"].Min():F1}, gateway {results["gateway short TTFT"].Min():F1} ms)"));
         Console.WriteLine("tokens/s in all = tokens of all answers / wall time from the first request to the last token (prompt included)");
         foreach (var streams in options.Concurrency.Where(c => c > 1).Prepend(1))
         {

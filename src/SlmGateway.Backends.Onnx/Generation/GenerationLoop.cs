@@ -6,7 +6,7 @@ using SlmGateway.Contracts.Chat;
 namespace SlmGateway.Backends.Onnx.Generation;
 
 /// <summary>
-/// Runs one generation on its own thread (each step is a blocking native call) and reports tokens
+/// Runs one generation on one of the model's generation threads (each step is a blocking native call) and reports tokens
 /// through a channel. It holds the model's generation slot until it ends, and ends promptly when
 /// the request is cancelled, so a client that leaves frees its slot.
 /// </summary>
@@ -15,7 +15,7 @@ internal static class GenerationLoop
     public static ChannelReader<GenerationEvent> Start(LocalModel model, GenerationPlan plan, IDisposable slot, CancellationToken cancellationToken)
     {
         var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        _ = Task.Factory.StartNew(
+        model.Threads.Run(
             () =>
             {
                 Exception? failure = null;
@@ -35,10 +35,7 @@ internal static class GenerationLoop
 
                 // Completed only after the slot is free, so whoever sees the end can take the slot at once.
                 channel.Writer.TryComplete(failure);
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
+            });
         return channel.Reader;
     }
 

@@ -16,6 +16,7 @@ internal sealed class LocalModel : IDisposable
         Tokenizer = tokenizer;
         Syntax = ToolCallSyntaxes.Find(options.Family)!;
         Scheduler = new GenerationScheduler(options.MaxConcurrency, options.QueueLength);
+        Threads = new GenerationThreads(options.Name, options.MaxConcurrency);
         ContextLength = options.ContextLength > 0 ? Math.Min(options.ContextLength, folder.ContextLength) : folder.ContextLength;
         EndOfSequence = tokenizer.GetEosTokenIds().ToArray().ToHashSet();
     }
@@ -31,6 +32,8 @@ internal sealed class LocalModel : IDisposable
     public IToolCallSyntax Syntax { get; }
 
     public GenerationScheduler Scheduler { get; }
+
+    public GenerationThreads Threads { get; }
 
     public GenerationCounters Counters { get; } = new();
 
@@ -64,6 +67,7 @@ internal sealed class LocalModel : IDisposable
 
     public void Dispose()
     {
+        Threads.Dispose();
         Scheduler.Dispose();
         Tokenizer.Dispose();
         Model.Dispose();

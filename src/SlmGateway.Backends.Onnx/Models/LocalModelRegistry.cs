@@ -12,6 +12,7 @@ namespace SlmGateway.Backends.Onnx.Models;
 internal sealed class LocalModelRegistry : ILocalModelStatus, IDisposable
 {
     private readonly FrozenDictionary<string, Entry> _entries;
+    private int _disposed;
 
     public LocalModelRegistry(IOptions<LocalOptions> options)
     {
@@ -49,8 +50,14 @@ internal sealed class LocalModelRegistry : ILocalModelStatus, IDisposable
         }
     }
 
+    /// <remarks>Registered also as <see cref="ILocalModelStatus"/>, so the container may dispose it twice.</remarks>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         foreach (var entry in _entries.Values)
         {
             if (entry.Loaded.Task.IsCompletedSuccessfully)

@@ -42,7 +42,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBacken
         {
             return BackendOutcome.Served(name);
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return BackendOutcome.Failed(GatewayError.Unavailable($"The local model '{name}' failed to load."), name);
         }
@@ -75,7 +75,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBacken
         {
             return plan.Buffered
                 ? await ServeBufferedAsync(context, events, plan, model, request.Stream, response)
-                : await StreamOrCollectTextAsync(context, events, plan, request.Stream, response);
+                : await StreamOrCollectTextAsync(context, events, plan, request.Stream, response, name);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -125,9 +125,8 @@ internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBacken
     }
 
     private static async Task<BackendOutcome> StreamOrCollectTextAsync(
-        HttpContext context, ChannelReader<GenerationEvent> events, LocalChatPlan plan, bool stream, ResponseIdentity identity)
+        HttpContext context, ChannelReader<GenerationEvent> events, LocalChatPlan plan, bool stream, ResponseIdentity identity, string name)
     {
-        var name = context.Response.Headers[GatewayHeaders.Model].ToString();
         if (!stream)
         {
             var (text, logprobs, finished) = await CollectAsync(events, plan.Logprobs);

@@ -58,6 +58,8 @@ internal sealed class RequestCompletionLogging(RequestDelegate next, Serilog.ILo
             new("Attempts", new ScalarValue(trace?.Attempts ?? 0)),
             new("ClientKeyId", new ScalarValue(trace?.ClientKeyId ?? "anonymous")),
             new("RequestId", new ScalarValue(context.TraceIdentifier)),
+            new("ConfidenceMean", new ScalarValue(trace?.ConfidenceMean)),
+            new("ConfidenceMin", new ScalarValue(trace?.ConfidenceMin)),
         ];
         _logger.Write(new LogEvent(DateTimeOffset.Now, level, failure, Template, properties));
     }

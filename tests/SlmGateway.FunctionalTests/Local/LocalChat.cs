@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using SlmGateway.FunctionalTests.Infrastructure;
@@ -53,10 +52,29 @@ internal static class LocalChat
         return (content.ToString(), finishReasons, chunks);
     }
 
+    /// <summary>The model's entry in <c>/readyz</c>, read whether the gateway is ready (200) or not (503).</summary>
     public static async Task<JsonElement> LocalStateAsync(HttpClient client, string model)
     {
-        var ready = await client.GetFromJsonAsync<JsonElement>("/readyz");
+        using var response = await client.GetAsync("/readyz");
+        var ready = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         return ready.GetProperty("local").GetProperty(model);
+    }
+
+    /// <summary>Waits until the model has loaded; models load in the background after start-up.</summary>
+    public static async Task<JsonElement> WaitUntilReadyAsync(HttpClient client, string model)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var state = await LocalStateAsync(client, model);
+            if (state.GetProperty("state").GetString() != "loading")
+            {
+                return state;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"{model} did not load within 10 s");
     }
 
     public static string Request(string extra = "", string content = "Who are you?") =>

@@ -236,7 +236,7 @@ public sealed class LocalChatTests : IAsyncLifetime
 
         var models = await client.GetOpenAIModelClient().GetModelsAsync();
         using var http = _gateway.CreateHttpClient();
-        var state = await LocalChat.LocalStateAsync(http, "tiny-random");
+        var state = await LocalChat.WaitUntilReadyAsync(http, "tiny-random");
 
         Assert.Contains(models.Value, model => model.Id == "tiny-random");
         Assert.Equal("ready", state.GetProperty("state").GetString());
