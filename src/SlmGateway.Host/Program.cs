@@ -1,5 +1,6 @@
 using SlmGateway.Backends.Onnx;
 using SlmGateway.Backends.Remote;
+using SlmGateway.Routing;
 using SlmGateway.Host.Api;
 using SlmGateway.Host.Hosting;
 using SlmGateway.Host.Logging;
@@ -7,7 +8,7 @@ using SlmGateway.Host.Logging;
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseKestrelHttpsConfiguration();
 builder.AddGatewayLogging();
-builder.Services.AddSlmGateway().AddOnnxBackend().AddRemoteBackend();
+builder.Services.AddSlmGateway().AddRequestRouting().AddOnnxBackend().AddRemoteBackend();
 
 var app = builder.Build();
 app.UseGatewayPipeline();

@@ -81,6 +81,10 @@ internal sealed class LocalModelRegistry : ILocalModelStatus, IDisposable
         };
 
         private static LocalModelState Ready(LocalModel model) => new(
-            "ready", model.Scheduler.Active, model.Scheduler.Queued, model.Counters.Completed, model.Counters.Cancelled, model.Counters.Failed);
+            "ready", model.Scheduler.Active, model.Scheduler.Queued, model.Counters.Completed, model.Counters.Cancelled, model.Counters.Failed)
+        {
+            ContextLength = model.ContextLength,
+            MaxOutputTokens = model.Options.MaxOutputTokens,
+        };
     }
 }

@@ -3,12 +3,14 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using SlmGateway.Backends.Onnx.Generation;
 using SlmGateway.Backends.Onnx.Models;
 using SlmGateway.Contracts.Chat;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Contracts.Serialization;
+using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
 
@@ -20,7 +22,7 @@ namespace SlmGateway.Backends.Onnx.Serving;
 /// may be tool calls or must be JSON are generated in full first, so nothing is committed before
 /// they are known to be well formed.
 /// </summary>
-internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBackend
+internal sealed class LocalBackend(LocalModelRegistry registry, IOptionsMonitor<RoutingOptions> routing) : IRequestBackend
 {
     private static readonly TimeSpan OverloadRetryAfter = TimeSpan.FromSeconds(1);
 
@@ -70,12 +72,12 @@ internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBacken
 
         var events = GenerationLoop.Start(model, plan!.Generation, slot, aborted);
         var response = new ResponseIdentity("chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.Model);
-        context.Response.Headers[GatewayHeaders.Model] = name;
+        var check = new AnswerCheck(request.Chat, plan, route.Remote.Count > 0 ? routing.CurrentValue : null);
         try
         {
-            return plan.Buffered
-                ? await ServeBufferedAsync(context, events, plan, model, request.Stream, response)
-                : await StreamOrCollectTextAsync(context, events, plan, request.Stream, response, name);
+            return plan.Buffered || !request.Stream
+                ? await ServeWholeAsync(context, events, model, request.Stream, response, check)
+                : await StreamTextAsync(context, events, plan, response, name);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -89,12 +91,25 @@ internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBacken
         }
     }
 
-    private static async Task<BackendOutcome> ServeBufferedAsync(
-        HttpContext context, ChannelReader<GenerationEvent> events, LocalChatPlan plan, LocalModel model, bool stream, ResponseIdentity identity)
+    /// <summary>Generates the whole answer, checks it when a remote model could take over, then sends it as JSON or as chunks.</summary>
+    private static async Task<BackendOutcome> ServeWholeAsync(
+        HttpContext context, ChannelReader<GenerationEvent> events, LocalModel model, bool stream, ResponseIdentity identity, AnswerCheck check)
     {
+        var plan = check.Plan;
         var (text, logprobs, finished) = await CollectAsync(events, plan.Logprobs);
-        var answer = LocalAnswer.From(text, finished.FinishReason, plan, model.Syntax);
+        var answer = plan.Buffered ? LocalAnswer.From(text, finished.FinishReason, plan, model.Syntax) : new LocalAnswer(text, null, finished.FinishReason);
         Trace(context, finished);
+        if (check.Thresholds is { } thresholds && LocalAnswerValidator.Check(answer, check.Request, plan, finished.Confidence, thresholds) is { } rejection)
+        {
+            if (context.Features.Get<RequestTrace>() is { } trace)
+            {
+                trace.Escalation = rejection.Kind;
+            }
+
+            return BackendOutcome.Failed(GatewayError.LocalAnswerRejected(rejection.Detail), model.Options.Name);
+        }
+
+        context.Response.Headers[GatewayHeaders.Model] = model.Options.Name;
         var usage = Usage(plan, finished);
         if (!stream)
         {
@@ -124,17 +139,11 @@ internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBacken
         return BackendOutcome.Served(model.Options.Name);
     }
 
-    private static async Task<BackendOutcome> StreamOrCollectTextAsync(
-        HttpContext context, ChannelReader<GenerationEvent> events, LocalChatPlan plan, bool stream, ResponseIdentity identity, string name)
+    /// <summary>Free text, streamed token by token as it is generated (not checked: it is already on its way).</summary>
+    private static async Task<BackendOutcome> StreamTextAsync(
+        HttpContext context, ChannelReader<GenerationEvent> events, LocalChatPlan plan, ResponseIdentity identity, string name)
     {
-        if (!stream)
-        {
-            var (text, logprobs, finished) = await CollectAsync(events, plan.Logprobs);
-            Trace(context, finished);
-            await WriteJsonAsync(context, identity, new LocalAnswer(text, null, finished.FinishReason), logprobs, Usage(plan, finished), finished.Confidence);
-            return BackendOutcome.Served(name);
-        }
-
+        context.Response.Headers[GatewayHeaders.Model] = name;
         SseChunkWriter.Start(context.Response);
         var sse = new SseChunkWriter(context.Response, identity.Id, identity.Created, identity.Model);
         await sse.WriteAsync(new ChunkDelta("assistant", string.Empty, null));
@@ -242,4 +251,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBacken
 
     /// <summary>What every chunk or response of one completion shares.</summary>
     private sealed record ResponseIdentity(string Id, long Created, string Model);
+
+    /// <summary>What a whole answer is checked against; no thresholds when there is no remote model to escalate to.</summary>
+    private sealed record AnswerCheck(ChatCompletionRequest Request, LocalChatPlan Plan, RoutingOptions? Thresholds);
 }

@@ -5,6 +5,7 @@ public static class ErrorTypes
 {
     public const string InvalidRequest = "invalid_request_error";
     public const string Authentication = "authentication_error";
+    public const string Permission = "permission_error";
     public const string RateLimit = "rate_limit_error";
     public const string Upstream = "upstream_error";
     public const string Server = "server_error";

@@ -27,6 +27,15 @@ public sealed record GatewayError(int StatusCode, OpenAiError Error)
 
     public const string OverloadedCode = "model_overloaded";
 
+    /// <summary>A local answer failed validation; the router sends the request to the remote model instead.</summary>
+    public static GatewayError LocalAnswerRejected(string reason) =>
+        new(502, new OpenAiError($"The local answer was rejected: {reason}.", ErrorTypes.Upstream, null, RejectedCode));
+
+    public const string RejectedCode = "local_answer_rejected";
+
+    public static GatewayError Forbidden(string message, string? param) =>
+        new(403, new OpenAiError(message, ErrorTypes.Permission, param, "permission_denied"));
+
     public static GatewayError BadGateway(string message) =>
         new(502, new OpenAiError(message, ErrorTypes.Upstream, null, "upstream_error"));
 

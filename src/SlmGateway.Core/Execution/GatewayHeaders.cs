@@ -4,6 +4,7 @@ namespace SlmGateway.Core.Execution;
 public static class GatewayHeaders
 {
     public const string Route = "x-slmgw-route";
+    public const string Reason = "x-slmgw-reason";
     public const string Upstream = "x-slmgw-upstream";
     public const string Model = "x-slmgw-model";
     public const string RequestId = "x-slmgw-request-id";

@@ -8,6 +8,10 @@ public sealed class RequestTrace
 {
     public string? Model { get; set; }
     public string? Route { get; set; }
+    public string? Reason { get; set; }
+
+    /// <summary>Why a local answer was rejected (<c>tool_call</c>, <c>schema</c>, <c>confidence</c>), when it was.</summary>
+    public string? Escalation { get; set; }
     public string? Upstream { get; set; }
     public int Attempts { get; set; }
     public string? ClientKeyId { get; set; }

@@ -73,43 +73,25 @@ internal static class OpenAiApi
 
     private static async Task DispatchAsync(HttpContext context, ApiEndpoint endpoint, ParsedRequest parsed, RequestBody body)
     {
-        var services = context.RequestServices;
-        var route = services.GetRequiredService<ModelCatalog>().Resolve(parsed.Model);
-        if (route is null)
+        var trace = context.Features.Get<RequestTrace>();
+        var (route, decision, routeError) = RouteSelection.Select(context, parsed.Model, parsed.Chat, trace?.ClientKeyId);
+        if (routeError is not null)
         {
-            await ErrorWriter.WriteAsync(context.Response, GatewayError.ModelNotFound(parsed.Model));
+            await ErrorWriter.WriteAsync(context.Response, routeError);
             return;
         }
 
-        var trace = context.Features.Get<RequestTrace>();
         if (trace is not null)
         {
-            trace.Model = route.Model;
+            trace.Model = route!.Model;
         }
 
         var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace?.ClientKeyId);
-        var outcome = await ServeAsync(services, route.Local is null ? BackendKeys.Remote : BackendKeys.Local, request, route, context, trace);
-        if (!outcome.Committed && outcome.Error?.Error.Code == GatewayError.OverloadedCode && route.Remote.Count > 0)
-        {
-            outcome = await ServeAsync(services, BackendKeys.Remote, request, route, context, trace);
-        }
-
+        var outcome = await RoutedExecution.ServeAsync(context, request, route!, decision!, trace);
         if (!outcome.Committed && outcome.Error is { } error)
         {
             await ErrorWriter.WriteAsync(context.Response, error, outcome.RetryAfter);
         }
-    }
-
-    /// <summary>Serves on one backend; a local model whose queue is full spills to the route's upstreams when it has any.</summary>
-    private static ValueTask<BackendOutcome> ServeAsync(
-        IServiceProvider services, string backend, GatewayRequest request, ModelRoute route, HttpContext context, RequestTrace? trace)
-    {
-        if (trace is not null)
-        {
-            trace.Route = backend;
-        }
-
-        return services.GetRequiredKeyedService<IRequestBackend>(backend).ServeAsync(request, route, context);
     }
 
     private static IResult ListModels(ModelCatalog catalog) =>

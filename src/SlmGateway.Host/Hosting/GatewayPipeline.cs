@@ -36,6 +36,11 @@ internal static class GatewayPipeline
                     ctx.Response.Headers[GatewayHeaders.Route] = t.Route;
                 }
 
+                if (t.Reason is not null)
+                {
+                    ctx.Response.Headers[GatewayHeaders.Reason] = t.Reason;
+                }
+
                 if (t.Model is not null)
                 {
                     ctx.Response.Headers[GatewayHeaders.Model] = t.Model;

@@ -13,7 +13,7 @@ namespace SlmGateway.Host.Logging;
 internal sealed class RequestCompletionLogging(RequestDelegate next, Serilog.ILogger logger)
 {
     private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
-        "{RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms (route {Route}, upstream {Upstream}, model {Model}, attempts {Attempts}, key {ClientKeyId})");
+        "{RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms (route {Route}, reason {Reason}, upstream {Upstream}, model {Model}, attempts {Attempts}, key {ClientKeyId})");
 
     private readonly Serilog.ILogger _logger = logger.ForContext("SourceContext", "SlmGateway.Requests");
 
@@ -53,6 +53,7 @@ internal sealed class RequestCompletionLogging(RequestDelegate next, Serilog.ILo
             new("StatusCode", new ScalarValue(status)),
             new("Elapsed", new ScalarValue(elapsed.TotalMilliseconds)),
             new("Route", new ScalarValue(trace?.Route ?? "none")),
+            new("Reason", new ScalarValue(trace?.Reason ?? "none")),
             new("Upstream", new ScalarValue(trace?.Upstream ?? "none")),
             new("Model", new ScalarValue(trace?.Model ?? "none")),
             new("Attempts", new ScalarValue(trace?.Attempts ?? 0)),

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Json.Schema;
+using SlmGateway.Backends.Onnx.Generation;
+using SlmGateway.Contracts.Chat;
+using SlmGateway.Core.Configuration;
+
+namespace SlmGateway.Backends.Onnx.Serving;
+
+/// <summary>
+/// Checks a local answer before it leaves, when a remote model could take over: a required tool call
+/// is there, every call names a declared tool with arguments valid against its schema, JSON output
+/// is valid against the requested schema, and the model was confident enough.
+/// </summary>
+internal static class LocalAnswerValidator
+{
+    /// <summary>Why the answer must not be served (<c>tool_call</c>, <c>schema</c> or <c>confidence</c>, with details), or null.</summary>
+    public static (string Kind, string Detail)? Check(LocalAnswer answer, ChatCompletionRequest request, LocalChatPlan plan, Confidence? confidence, RoutingOptions thresholds)
+    {
+        if (plan.Mode is OutputMode.ToolCallsInText or OutputMode.GuidedToolCall && ToolCallProblem(answer, request, plan) is { } toolProblem)
+        {
+            return ("tool_call", toolProblem);
+        }
+
+        if (plan.Mode == OutputMode.Json && SchemaProblem(answer.Content, request.ResponseFormat!) is { } schemaProblem)
+        {
+            return ("schema", schemaProblem);
+        }
+
+        if (confidence is not null && (confidence.MeanLogprob < thresholds.MinConfidenceMean || confidence.MinLogprob < thresholds.MinConfidenceMin))
+        {
+            return ("confidence", FormattableString.Invariant($"mean token log-probability {confidence.MeanLogprob:F2}, minimum {confidence.MinLogprob:F2}"));
+        }
+
+        return null;
+    }
+
+    private static string? ToolCallProblem(LocalAnswer answer, ChatCompletionRequest request, LocalChatPlan plan)
+    {
+        if (answer.ToolCalls is not { Count: > 0 } calls)
+        {
+            return plan.Mode == OutputMode.GuidedToolCall || request.ToolChoice is { ValueKind: JsonValueKind.Object } || IsRequired(request)
+                ? "a tool call was required and the answer has none"
+                : null;
+        }
+
+        foreach (var call in calls)
+        {
+            var tool = request.Tools?.Find(t => t.Function?.Name == call.Function!.Name);
+            if (tool is null)
+            {
+                return $"the call names '{call.Function!.Name}', which is not a declared tool";
+            }
+
+            if (tool.Function!.Parameters is { ValueKind: JsonValueKind.Object } parameters && Invalid(call.Function!.Arguments, parameters) is { } problem)
+            {
+                return $"the arguments of '{call.Function.Name}' do not match its schema ({problem})";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? SchemaProblem(string? content, ResponseFormat format)
+    {
+        if (format.Type == "json_schema" && format.JsonSchema?.Schema is { ValueKind: JsonValueKind.Object } schema)
+        {
+            return Invalid(content, schema);
+        }
+
+        try
+        {
+            return JsonNode.Parse(content ?? string.Empty) is JsonObject ? null : "the answer is not a JSON object";
+        }
+        catch (JsonException)
+        {
+            return "the answer is not JSON";
+        }
+    }
+
+    private static string? Invalid(string? json, JsonElement schema)
+    {
+        JsonNode? instance;
+        try
+        {
+            instance = JsonNode.Parse(json ?? string.Empty);
+        }
+        catch (JsonException)
+        {
+            return "not JSON";
+        }
+
+        var result = JsonSchema.FromText(schema.GetRawText()).Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        return result.IsValid
+            ? null
+            : string.Join("; ", result.Details.Where(detail => detail.Errors is { Count: > 0 }).SelectMany(detail => detail.Errors!.Select(error => $"{detail.InstanceLocation}: {error.Value}")).Take(3));
+    }
+
+    private static bool IsRequired(ChatCompletionRequest request) => request.ToolChoice is { ValueKind: JsonValueKind.String } choice && choice.ValueEquals("required");
+}

@@ -1,0 +1,42 @@
+namespace SlmGateway.Core.Configuration;
+
+/// <summary>How the gateway chooses between local and remote, bound from <c>SlmGateway:Routing</c> and reloadable.</summary>
+public sealed class RoutingOptions
+{
+    public const string Section = "SlmGateway:Routing";
+
+    /// <summary>Model names that ask the gateway to choose (for example <c>auto</c>).</summary>
+    public List<string> AutoModels { get; set; } = ["auto"];
+
+    /// <summary>The local model that serves chosen-local requests.</summary>
+    public string? LocalModel { get; set; }
+
+    /// <summary>The remote model (a name an upstream maps) that serves chosen-remote requests, escalations and spills.</summary>
+    public string? RemoteModel { get; set; }
+
+    /// <summary>A request goes local when the classifier's probability that local suffices is at least this.</summary>
+    public double Threshold { get; set; } = 0.5;
+
+    /// <summary>Local answers whose mean token log-probability is below this are escalated (when a remote model exists).</summary>
+    public double MinConfidenceMean { get; set; } = -3.0;
+
+    /// <summary>Local answers with any token log-probability below this are escalated.</summary>
+    public double MinConfidenceMin { get; set; } = -15.0;
+
+    /// <summary>Whether clients may force the route with the <c>x-slmgw-route</c> request header (per-key policy can override).</summary>
+    public bool AllowHeaderOverride { get; set; } = true;
+
+    /// <summary>Per client key id: a fixed route and whether the header override is allowed.</summary>
+    public Dictionary<string, KeyRoutingPolicy> Keys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A JSON Lines file of <c>{"text", "label": "local"|"remote"}</c> exemplars replacing the built-in ones.</summary>
+    public string? ExemplarsFile { get; set; }
+}
+
+public sealed class KeyRoutingPolicy
+{
+    /// <summary><c>local</c> or <c>remote</c> for every request of the key; null lets the classifier decide.</summary>
+    public string? Route { get; set; }
+
+    public bool? AllowHeaderOverride { get; set; }
+}

@@ -1,0 +1,22 @@
+namespace SlmGateway.Core.Routing;
+
+/// <summary>Where a request goes and why: the value behind <c>x-slmgw-route</c> and <c>x-slmgw-reason</c>.</summary>
+public sealed record RoutingDecision(string Target, string Reason, double? LocalProbability = null);
+
+/// <summary>The reasons a decision or a change of route can carry.</summary>
+public static class RoutingReasons
+{
+    public const string ExplicitModel = "explicit_model";
+    public const string HeaderOverride = "header_override";
+    public const string KeyPolicy = "key_policy";
+    public const string ForcedStructure = "forced_structure";
+    public const string TooLong = "too_long";
+    public const string LongOutput = "long_output";
+    public const string UnsupportedLocally = "unsupported_locally";
+    public const string SemanticLocal = "semantic_local";
+    public const string SemanticRemote = "semantic_remote";
+    public const string NoRemote = "no_remote";
+    public const string Spilled = "spilled";
+    public const string Escalated = "escalated";
+    public const string DegradedFallback = "degraded_fallback";
+}

