@@ -1,11 +1,13 @@
 using SlmGateway.Benchmarks.Local;
 using SlmGateway.Benchmarks.Proxy;
+using SlmGateway.Benchmarks.Routing;
 
 // One executable, several roles: the benchmark driver, and the processes it measures.
 return args.FirstOrDefault() switch
 {
     "proxy" => await ProxyBenchmark.RunAsync(BenchmarkArguments.Parse(args[1..])),
     "local" => await LocalBenchmark.RunAsync(LocalArguments.Parse(args[1..])),
+    "router-eval" => RouterEvaluation.Run(args[1..]),
     "bare-yarp" => await BareYarpProxy.RunAsync(args[1..]),
     _ => Usage(),
 };
@@ -18,6 +20,7 @@ static int Usage()
                                            [--targets direct,bare-yarp,gateway]
                SlmGateway.Benchmarks local [--tokens 128] [--repeats 3] [--threads 2] [--concurrency 1,2,4]
                                            [--model-dir /tmp/slmgw-bench/qwen2.5-0.5b]
+               SlmGateway.Benchmarks router-eval [--data ../shared/data | --labelled my-traffic.jsonl] [--exemplars file.jsonl]
         """);
     return 2;
 }

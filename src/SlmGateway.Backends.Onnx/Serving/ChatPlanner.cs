@@ -80,14 +80,17 @@ internal static class ChatPlanner
         LocalModel model, ChatCompletionRequest request, (string Kind, string? Function) choice, bool renderTools)
     {
         var maxString = model.Options.GuidedMaxStringLength;
+        var guided = model.Options.Guidance;
         if (renderTools && choice.Kind is "required" or "function")
         {
-            return (OutputMode.GuidedToolCall, new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(request.Tools!, choice.Function, maxString)));
+            return guided
+                ? (OutputMode.GuidedToolCall, new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(request.Tools!, choice.Function, maxString)))
+                : (OutputMode.ToolCallsInText, null);
         }
 
         if (request.ResponseFormat is { Type: "json_object" or "json_schema" } format)
         {
-            return (OutputMode.Json, new GuidanceSpec("json_schema", GuidanceSchema.ForResponseFormat(format, maxString)));
+            return (OutputMode.Json, guided ? new GuidanceSpec("json_schema", GuidanceSchema.ForResponseFormat(format, maxString)) : null);
         }
 
         return (renderTools ? OutputMode.ToolCallsInText : OutputMode.Text, null);

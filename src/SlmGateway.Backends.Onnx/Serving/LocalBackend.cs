@@ -72,7 +72,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry, IOptionsMonitor<
 
         var events = GenerationLoop.Start(model, plan!.Generation, slot, aborted);
         var response = new ResponseIdentity("chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.Model);
-        var check = new AnswerCheck(request.Chat, plan, route.Remote.Count > 0 ? routing.CurrentValue : null);
+        var check = new AnswerCheck(request.Chat, plan, route.Remote.Count > 0 && !request.AcceptLocalAsIs ? routing.CurrentValue : null);
         try
         {
             return plan.Buffered || !request.Stream

@@ -41,6 +41,12 @@ public sealed class LocalModelOptions
     /// <summary>Work this model may serve (for the router), e.g. <c>tool_call</c>, <c>json</c>, <c>chat</c>.</summary>
     public List<string> Tasks { get; set; } = [];
 
+    /// <summary>
+    /// Constrained decoding for required or named tool calls and for <c>response_format</c>. Off, the
+    /// model writes freely and the router's validation decides (escalating what fails).
+    /// </summary>
+    public bool Guidance { get; set; } = true;
+
     /// <summary>Longest string that constrained decoding lets a schema without <c>maxLength</c> produce.</summary>
     public int GuidedMaxStringLength { get; set; } = 256;
 

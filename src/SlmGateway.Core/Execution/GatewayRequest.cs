@@ -20,4 +20,8 @@ public sealed record GatewayRequest(
     ReadOnlyMemory<byte> Body,
     ChatCompletionRequest? Chat,
     bool Stream,
-    string? ClientKeyId);
+    string? ClientKeyId)
+{
+    /// <summary>Serve the local answer as it is, without validation: the remote model has already failed.</summary>
+    public bool AcceptLocalAsIs { get; init; }
+}

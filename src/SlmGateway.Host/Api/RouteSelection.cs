@@ -64,11 +64,11 @@ internal static class RouteSelection
         return (route, services.GetRequiredService<IRequestClassifier>().Classify(chat!, limits), null);
     }
 
-    /// <summary>For <c>auto</c>: the configured local model and the configured remote model's upstreams.</summary>
+    /// <summary>For <c>auto</c>: the configured local model and the configured remote model (by its name) with its upstreams.</summary>
     private static ModelRoute AutoRoute(string model, RoutingOptions routing, ModelCatalog catalog)
     {
         var remote = routing.RemoteModel is { } remoteModel ? catalog.Resolve(remoteModel)?.Remote ?? [] : [];
         var local = routing.LocalModel is { } localModel && catalog.Resolve(localModel)?.Local is { } name ? name : null;
-        return new ModelRoute(model, remote, local);
+        return new ModelRoute(routing.RemoteModel ?? model, remote, local);
     }
 }

@@ -7,7 +7,8 @@ namespace SlmGateway.Host.Api;
 /// <summary>
 /// Serves a request where the decision says, and moves it only while nothing has been committed: a
 /// local model with a full queue spills to remote, a rejected local answer escalates to remote, and
-/// a remote that fails (5xx, open circuits) falls back to the local model when there is one.
+/// a remote that fails (5xx, open circuits), first choice or escalation, falls back to the local
+/// model's answer as it is when there is one.
 /// </summary>
 internal static class RoutedExecution
 {
@@ -29,17 +30,24 @@ internal static class RoutedExecution
 
             if (error.Error.Code == GatewayError.RejectedCode)
             {
-                return await ServeOnAsync(context, BackendKeys.Remote, $"{RoutingReasons.Escalated}_{trace?.Escalation ?? "validation"}", request, route, trace);
+                var escalated = await ServeOnAsync(context, BackendKeys.Remote, $"{RoutingReasons.Escalated}_{trace?.Escalation ?? "validation"}", request, route, trace);
+                return await FallBackToLocalAsync(context, escalated, request, route, trace);
             }
         }
 
-        if (decision.Target == BackendKeys.Remote && route.Local is not null && request.Chat is not null && error.StatusCode >= 500)
+        return decision.Target == BackendKeys.Remote ? await FallBackToLocalAsync(context, outcome, request, route, trace) : outcome;
+    }
+
+    private static async ValueTask<BackendOutcome> FallBackToLocalAsync(
+        HttpContext context, BackendOutcome remote, GatewayRequest request, ModelRoute route, RequestTrace? trace)
+    {
+        if (remote.Committed || remote.Error is not { StatusCode: >= 500 } || route.Local is null || request.Chat is null)
         {
-            var fallback = await ServeOnAsync(context, BackendKeys.Local, RoutingReasons.DegradedFallback, request, route, trace);
-            return fallback.Committed ? fallback : outcome;
+            return remote;
         }
 
-        return outcome;
+        var fallback = await ServeOnAsync(context, BackendKeys.Local, RoutingReasons.DegradedFallback, request with { AcceptLocalAsIs = true }, route, trace);
+        return fallback.Committed ? fallback : remote;
     }
 
     private static ValueTask<BackendOutcome> ServeOnAsync(
@@ -47,7 +55,7 @@ internal static class RoutedExecution
     {
         if (trace is not null)
         {
-            (trace.Route, trace.Reason) = (backend, reason);
+            (trace.Route, trace.Reason, trace.Model) = (backend, reason, backend == BackendKeys.Local ? route.Local : route.Model);
         }
 
         return context.RequestServices.GetRequiredKeyedService<IRequestBackend>(backend).ServeAsync(request, route, context);

@@ -21,10 +21,40 @@ internal sealed class RequestClassifier(SemanticScorer semantic, IOptionsMonitor
             return settled;
         }
 
-        var probability = semantic.LocalProbability(features.LastUserText);
+        var probability = Combine(semantic.LocalProbability(features.LastUserText), features);
         return probability >= options.CurrentValue.Threshold
             ? new RoutingDecision(BackendKeys.Local, RoutingReasons.SemanticLocal, probability)
             : new RoutingDecision(BackendKeys.Remote, RoutingReasons.SemanticRemote, probability);
+    }
+
+    /// <summary>
+    /// The semantic vote, moved by structural signals: a request that offers tools the model may call
+    /// is usually a narrow agent step, one with neither tools nor a structured output must look
+    /// clearly narrow to stay local, and a long, many-part ask is usually open-ended work.
+    /// Weights set by hand on the development data (see the README's evaluation command).
+    /// </summary>
+    public static double Combine(double semanticProbability, RequestFeatures features)
+    {
+        const double ToolsOffered = 0.3;
+        const double NoToolsNoStructure = 0.3;
+        const double PerDoublingOverLongAsk = 0.1;
+        const int LongAskChars = 400;
+        var probability = semanticProbability;
+        if (features.ToolCount > 0 && features.ToolChoice != "none")
+        {
+            probability += ToolsOffered;
+        }
+        else if (features.ResponseFormat is null)
+        {
+            probability -= NoToolsNoStructure;
+        }
+
+        if (features.LastUserText.Length > LongAskChars)
+        {
+            probability -= PerDoublingOverLongAsk * Math.Log2((double)features.LastUserText.Length / LongAskChars);
+        }
+
+        return Math.Clamp(probability, 0, 1);
     }
 
     /// <summary>The rules that need no model; null when they do not settle the request.</summary>

@@ -55,6 +55,7 @@ public sealed class LocalSchedulingTests(LongContextModelFixture model) : IClass
 
         Assert.Equal(HttpStatusCode.OK, spilled.StatusCode);
         Assert.Equal("remote", spilled.Headers.GetValues("x-slmgw-route").Single());
+        Assert.Equal("spilled", spilled.Headers.GetValues("x-slmgw-reason").Single());
         Assert.Contains(OpenAiResponses.DefaultContent, await spilled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var forwarded = Assert.Single(upstream.Requests).Json();
         Assert.Equal("gpt-4o-mini", forwarded.RootElement.GetProperty("model").GetString());
