@@ -25,7 +25,7 @@ internal static class RouterEvaluation
         var routing = new RoutingOptions { ExemplarsFile = Option(args, "--exemplars") };
         var requests = (labelledFile is null ? LabelledRequests.FromDevelopmentData(data) : LabelledRequests.FromFile(labelledFile)).ToList();
         using var scorer = new SemanticScorer(Options.Create(routing));
-        var classifier = new RequestClassifier(scorer, new FixedOptionsMonitor<RoutingOptions>(routing));
+        var classifier = new RequestClassifier(scorer);
         scorer.WarmUp();
 
         var results = new List<(LabelledRequest Request, RoutingDecision Decision)>();
@@ -37,7 +37,7 @@ internal static class RouterEvaluation
             var structural = RequestClassifier.Structural(RequestFeatures.Extract(request.Request), Limits);
             structuralMicros.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
             started = Stopwatch.GetTimestamp();
-            var decision = classifier.Classify(request.Request, Limits);
+            var decision = classifier.Classify(request.Request, Limits, routing.Threshold);
             wholeMicros.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
             results.Add((request, decision));
             _ = structural;
@@ -79,15 +79,5 @@ internal static class RouterEvaluation
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-    }
-
-    /// <summary>Options that never change, for running the classifier outside a host.</summary>
-    private sealed class FixedOptionsMonitor<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-
-        public T Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 }

@@ -19,6 +19,7 @@ internal static class GenerationLoop
             () =>
             {
                 Exception? failure = null;
+                var started = TimeProvider.System.GetTimestamp();
                 try
                 {
                     Run(model, plan, channel.Writer, cancellationToken);
@@ -29,7 +30,7 @@ internal static class GenerationLoop
                 }
                 finally
                 {
-                    model.Counters.Ended(failure);
+                    model.Counters.Ended(failure, TimeProvider.System.GetElapsedTime(started));
                     slot.Dispose();
                 }
 

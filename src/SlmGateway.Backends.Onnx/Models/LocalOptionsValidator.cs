@@ -39,6 +39,11 @@ internal sealed class LocalOptionsValidator : IValidateOptions<LocalOptions>
                 failures.Add($"Local model '{label}': MaxConcurrency, MaxOutputTokens and GuidedMaxStringLength must be at least 1; QueueLength, Threads and ContextLength must not be negative.");
             }
 
+            if (model.MaxQueueWait <= TimeSpan.Zero)
+            {
+                failures.Add($"Local model '{label}': MaxQueueWait must be positive.");
+            }
+
             if (string.IsNullOrWhiteSpace(model.Path))
             {
                 failures.Add($"Local model '{label}': Path is empty.");

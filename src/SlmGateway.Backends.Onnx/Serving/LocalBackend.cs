@@ -55,6 +55,11 @@ internal sealed class LocalBackend(LocalModelRegistry registry, IOptionsMonitor<
             return BackendOutcome.Failed(error, name);
         }
 
+        if (route.Remote.Count > 0 && PredictedWait(model) > model.Options.MaxQueueWait)
+        {
+            return BackendOutcome.Failed(GatewayError.ModelOverloaded(name), name, OverloadRetryAfter);
+        }
+
         IDisposable? slot;
         try
         {
@@ -227,6 +232,15 @@ internal sealed class LocalBackend(LocalModelRegistry registry, IOptionsMonitor<
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(context.Response.Body, body, WireJsonContext.Default.ChatCompletionResponse);
+    }
+
+    /// <summary>How long a request arriving now would wait for a slot: zero while one is free, unknown (zero) before any generation has completed.</summary>
+    private static TimeSpan PredictedWait(LocalModel model)
+    {
+        var scheduler = model.Scheduler;
+        return scheduler.Active < scheduler.MaxConcurrency || model.Counters.AverageDuration is not { } average
+            ? TimeSpan.Zero
+            : average * (scheduler.Queued + 1) / scheduler.MaxConcurrency;
     }
 
     private static ChoiceLogprobs? LogprobsOf(List<TokenLogprob>? logprobs) => logprobs is null ? null : new ChoiceLogprobs(logprobs);

@@ -32,6 +32,12 @@ public sealed class LocalModelOptions
     /// <summary>Requests that may wait for a generation slot; beyond it the model is overloaded (spill or 429).</summary>
     public int QueueLength { get; set; } = 16;
 
+    /// <summary>
+    /// When every slot is busy and the predicted wait (queued requests × average generation time ÷
+    /// slots) is longer than this, a request that has a remote model spills there instead of queueing.
+    /// </summary>
+    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Upper bound on prompt plus output tokens; 0 takes the model's own context length.</summary>
     public int ContextLength { get; set; }
 

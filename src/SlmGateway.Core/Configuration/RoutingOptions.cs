@@ -31,6 +31,30 @@ public sealed class RoutingOptions
 
     /// <summary>A JSON Lines file of <c>{"text", "label": "local"|"remote"}</c> exemplars replacing the built-in ones.</summary>
     public string? ExemplarsFile { get; set; }
+
+    /// <summary>More names that let the gateway choose, each with its own pair and threshold (unset values come from above).</summary>
+    public Dictionary<string, AliasRoutingPolicy> Aliases { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per task label (<c>tool_call</c>, <c>json</c>, <c>chat</c>): a fixed route, or the local model that serves it.</summary>
+    public Dictionary<string, TaskRoutingPolicy> Tasks { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class AliasRoutingPolicy
+{
+    public string? LocalModel { get; set; }
+
+    public string? RemoteModel { get; set; }
+
+    public double? Threshold { get; set; }
+}
+
+public sealed class TaskRoutingPolicy
+{
+    /// <summary><c>local</c> or <c>remote</c> for every request of the task; null lets the classifier decide.</summary>
+    public string? Route { get; set; }
+
+    /// <summary>The local model that serves this task (otherwise the first local model listing the task, then <c>LocalModel</c>).</summary>
+    public string? LocalModel { get; set; }
 }
 
 public sealed class KeyRoutingPolicy

@@ -5,7 +5,7 @@ namespace SlmGateway.Core.Routing;
 /// <summary>Decides, for a request that may go either way, whether the local model suffices.</summary>
 public interface IRequestClassifier
 {
-    RoutingDecision Classify(ChatCompletionRequest request, LocalLimits local);
+    RoutingDecision Classify(ChatCompletionRequest request, LocalLimits local, double threshold);
 }
 
 /// <summary>What the local model can take, for the structural rules.</summary>

@@ -3,12 +3,26 @@ namespace SlmGateway.Core.Routing;
 /// <summary>Where a request goes and why: the value behind <c>x-slmgw-route</c> and <c>x-slmgw-reason</c>.</summary>
 public sealed record RoutingDecision(string Target, string Reason, double? LocalProbability = null);
 
+/// <summary>The kind of work a request is, from its structure: what per-task policy and local models are keyed by.</summary>
+public static class TaskLabels
+{
+    public const string ToolCall = "tool_call";
+    public const string Json = "json";
+    public const string Chat = "chat";
+
+    public static string Of(Contracts.Chat.ChatCompletionRequest request) =>
+        request.Tools is { Count: > 0 } && !(request.ToolChoice is { ValueKind: System.Text.Json.JsonValueKind.String } choice && choice.ValueEquals("none"))
+            ? ToolCall
+            : request.ResponseFormat?.Type is "json_object" or "json_schema" ? Json : Chat;
+}
+
 /// <summary>The reasons a decision or a change of route can carry.</summary>
 public static class RoutingReasons
 {
     public const string ExplicitModel = "explicit_model";
     public const string HeaderOverride = "header_override";
     public const string KeyPolicy = "key_policy";
+    public const string TaskPolicy = "task_policy";
     public const string ForcedStructure = "forced_structure";
     public const string TooLong = "too_long";
     public const string LongOutput = "long_output";

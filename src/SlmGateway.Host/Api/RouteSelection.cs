@@ -22,8 +22,11 @@ internal static class RouteSelection
         var services = context.RequestServices;
         var routing = services.GetRequiredService<IOptionsMonitor<RoutingOptions>>().CurrentValue;
         var catalog = services.GetRequiredService<ModelCatalog>();
-        var auto = chat is not null && routing.AutoModels.Contains(model);
-        var route = auto ? AutoRoute(model, routing, catalog) : catalog.Resolve(model);
+        var alias = routing.Aliases.GetValueOrDefault(model);
+        var auto = chat is not null && (alias is not null || routing.AutoModels.Contains(model));
+        var task = chat is null ? null : TaskLabels.Of(chat);
+        var taskPolicy = task is null ? null : routing.Tasks.GetValueOrDefault(task);
+        var route = auto ? AutoRoute(model, routing, alias, taskPolicy, task!, catalog, services) : catalog.Resolve(model);
         if (route is null || (route.Local is null && route.Remote.Count == 0))
         {
             return (null, null, GatewayError.ModelNotFound(model));
@@ -59,16 +62,30 @@ internal static class RouteSelection
             return (route, new RoutingDecision(target, reason), null);
         }
 
+        if (taskPolicy?.Route is BackendKeys.Local or BackendKeys.Remote)
+        {
+            return (route, new RoutingDecision(taskPolicy.Route, RoutingReasons.TaskPolicy), null);
+        }
+
         var state = services.GetRequiredService<ILocalModelStatus>().States.GetValueOrDefault(route.Local!);
         var limits = new LocalLimits(state is { ContextLength: > 0 } ? state.ContextLength : int.MaxValue, state is { MaxOutputTokens: > 0 } ? state.MaxOutputTokens : int.MaxValue);
-        return (route, services.GetRequiredService<IRequestClassifier>().Classify(chat!, limits), null);
+        var threshold = alias?.Threshold ?? routing.Threshold;
+        return (route, services.GetRequiredService<IRequestClassifier>().Classify(chat!, limits, threshold), null);
     }
 
-    /// <summary>For <c>auto</c>: the configured local model and the configured remote model (by its name) with its upstreams.</summary>
-    private static ModelRoute AutoRoute(string model, RoutingOptions routing, ModelCatalog catalog)
+    /// <summary>
+    /// For a name that lets the gateway choose: the local model (the alias's, the task's, the first
+    /// local model listing the task, then the default) and the remote model with its upstreams.
+    /// </summary>
+    private static ModelRoute AutoRoute(
+        string model, RoutingOptions routing, AliasRoutingPolicy? alias, TaskRoutingPolicy? taskPolicy, string task, ModelCatalog catalog, IServiceProvider services)
     {
-        var remote = routing.RemoteModel is { } remoteModel ? catalog.Resolve(remoteModel)?.Remote ?? [] : [];
-        var local = routing.LocalModel is { } localModel && catalog.Resolve(localModel)?.Local is { } name ? name : null;
-        return new ModelRoute(routing.RemoteModel ?? model, remote, local);
+        var remoteModel = alias?.RemoteModel ?? routing.RemoteModel;
+        var remote = remoteModel is not null ? catalog.Resolve(remoteModel)?.Remote ?? [] : [];
+        var servesTask = services.GetRequiredService<IOptionsMonitor<LocalOptions>>().CurrentValue.Models
+            .FirstOrDefault(local => local.Tasks.Contains(task))?.Name;
+        var localModel = alias?.LocalModel ?? taskPolicy?.LocalModel ?? servesTask ?? routing.LocalModel;
+        var local = localModel is not null && catalog.Resolve(localModel)?.Local is { } name ? name : null;
+        return new ModelRoute(remoteModel ?? model, remote, local);
     }
 }

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
 using SlmGateway.Contracts.Chat;
-using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
 using SlmGateway.Routing.Semantic;
@@ -11,9 +9,9 @@ namespace SlmGateway.Routing.Classification;
 /// Cheapest signal first: structural rules that settle a request outright (what the local model
 /// cannot take, what is forced into a narrow shape), then the semantic vote on the task.
 /// </summary>
-internal sealed class RequestClassifier(SemanticScorer semantic, IOptionsMonitor<RoutingOptions> options) : IRequestClassifier
+internal sealed class RequestClassifier(SemanticScorer semantic) : IRequestClassifier
 {
-    public RoutingDecision Classify(ChatCompletionRequest request, LocalLimits local)
+    public RoutingDecision Classify(ChatCompletionRequest request, LocalLimits local, double threshold)
     {
         var features = RequestFeatures.Extract(request);
         if (Structural(features, local) is { } settled)
@@ -22,7 +20,7 @@ internal sealed class RequestClassifier(SemanticScorer semantic, IOptionsMonitor
         }
 
         var probability = Combine(semantic.LocalProbability(features.LastUserText), features);
-        return probability >= options.CurrentValue.Threshold
+        return probability >= threshold
             ? new RoutingDecision(BackendKeys.Local, RoutingReasons.SemanticLocal, probability)
             : new RoutingDecision(BackendKeys.Remote, RoutingReasons.SemanticRemote, probability);
     }

@@ -61,6 +61,27 @@ public sealed class LocalSchedulingTests(LongContextModelFixture model) : IClass
         Assert.Equal("gpt-4o-mini", forwarded.RootElement.GetProperty("model").GetString());
     }
 
+    [Fact]
+    public async Task PredictedWaitOverItsBound_SpillsToTheRemote_BeforeTheQueueIsFull()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        var settings = Settings().Upstream("cloud", upstream.BaseUrl, "tiny-random=gpt-4o-mini")
+            .Set("SlmGateway:Local:Models:0:QueueLength", "4")
+            .Set("SlmGateway:Local:Models:0:MaxQueueWait", "00:00:00.001")
+            .Set("SlmGateway:Routing:MinConfidenceMean", "-100");
+        await using var gateway = new GatewayFactory(settings);
+        using var client = gateway.CreateHttpClient();
+        using (var first = await LocalChat.PostAsync(client, LocalChat.Request(""","max_tokens":4""")))
+        {
+            Assert.Equal("local", first.Headers.GetValues("x-slmgw-route").Single());
+        }
+
+        using var running = await StartLongGenerationAsync(client);
+        using var spilled = await LocalChat.PostAsync(client, LocalChat.Request(""","max_tokens":4"""));
+
+        Assert.Equal(("remote", "spilled"), (spilled.Headers.GetValues("x-slmgw-route").Single(), spilled.Headers.GetValues("x-slmgw-reason").Single()));
+    }
+
     private GatewaySettings Settings() => new GatewaySettings().LocalModel(
         "tiny-random", model.Path, ("MaxConcurrency", "1"), ("QueueLength", "0"), ("MaxOutputTokens", LongContextModelFixture.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 

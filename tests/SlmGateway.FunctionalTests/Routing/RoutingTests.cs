@@ -171,6 +171,37 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TaskPolicy_SendsTheTaskWhereItSays()
+    {
+        await using var gateway = new GatewayFactory(Settings(("Routing:Tasks:tool_call:Route", "remote")));
+
+        var (route, reason, _, _) = await SendAsync(gateway, ToolStep);
+
+        Assert.Equal(("remote", "task_policy"), (route, reason));
+    }
+
+    [Fact]
+    public async Task TaskIsServedByTheLocalModelThatListsIt()
+    {
+        var settings = Settings().LocalModel("tiny-tools", TestModels.TinyRandom, ("Tasks:0", "tool_call"));
+        await using var gateway = new GatewayFactory(settings);
+
+        var (route, _, _, model) = await SendAsync(gateway, ToolStep);
+
+        Assert.Equal(("local", "tiny-tools"), (route, model));
+    }
+
+    [Fact]
+    public async Task AliasWithItsOwnThreshold_RoutesByIt()
+    {
+        await using var gateway = new GatewayFactory(Settings(("Routing:Aliases:cheap:Threshold", "0")));
+
+        var (route, reason, _, _) = await SendAsync(gateway, Essay.Replace("\"auto\"", "\"cheap\"", StringComparison.Ordinal));
+
+        Assert.Equal(("local", "semantic_local"), (route, reason));
+    }
+
+    [Fact]
     public async Task NamedLocalModel_IsExplicit()
     {
         await using var gateway = new GatewayFactory(Settings());
