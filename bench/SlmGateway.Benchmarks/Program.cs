@@ -20,7 +20,7 @@ static int Usage()
                                            [--targets direct,bare-yarp,gateway]
                SlmGateway.Benchmarks local [--tokens 128] [--repeats 3] [--threads 2] [--concurrency 1,2,4]
                                            [--model-dir /tmp/slmgw-bench/qwen2.5-0.5b]
-               SlmGateway.Benchmarks router-eval [--data ../shared/data | --labelled my-traffic.jsonl] [--exemplars file.jsonl]
+               SlmGateway.Benchmarks router-eval [--data ../shared/data | --labelled my-traffic.jsonl] [--exemplars file.jsonl] [--threshold 0.5]
         """);
     return 2;
 }

@@ -23,6 +23,11 @@ internal static class RouterEvaluation
         var data = Option(args, "--data") ?? Path.Combine("..", "shared", "data");
         var labelledFile = Option(args, "--labelled");
         var routing = new RoutingOptions { ExemplarsFile = Option(args, "--exemplars") };
+        if (Option(args, "--threshold") is { } threshold)
+        {
+            routing.Threshold = double.Parse(threshold, CultureInfo.InvariantCulture);
+        }
+
         var requests = (labelledFile is null ? LabelledRequests.FromDevelopmentData(data) : LabelledRequests.FromFile(labelledFile)).ToList();
         using var scorer = new SemanticScorer(Options.Create(routing));
         var classifier = new RequestClassifier(scorer);
@@ -43,11 +48,11 @@ internal static class RouterEvaluation
             _ = structural;
         }
 
-        Report(results, structuralMicros, wholeMicros);
+        Report(results, structuralMicros, wholeMicros, routing.Threshold);
         return 0;
     }
 
-    private static void Report(List<(LabelledRequest Request, RoutingDecision Decision)> results, List<double> structural, List<double> whole)
+    private static void Report(List<(LabelledRequest Request, RoutingDecision Decision)> results, List<double> structural, List<double> whole, double threshold)
     {
         bool Predicted(RoutingDecision decision) => decision.Target == "local";
         var tp = results.Count(r => r.Request.Local && Predicted(r.Decision));
@@ -57,7 +62,7 @@ internal static class RouterEvaluation
         var n = results.Count;
         string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-        Console.WriteLine(F($"{n} labelled requests ({tp + fn} local, {fp + tn} remote)"));
+        Console.WriteLine(F($"{n} labelled requests ({tp + fn} local, {fp + tn} remote), threshold {threshold}"));
         Console.WriteLine(F($"accuracy {(double)(tp + tn) / n:P1}; local precision {(double)tp / Math.Max(1, tp + fp):P1}, recall {(double)tp / Math.Max(1, tp + fn):P1}; share kept local {(double)(tp + fp) / n:P1}"));
         Console.WriteLine("confusion (rows: label, columns: decision)");
         Console.WriteLine(F($"             local  remote"));

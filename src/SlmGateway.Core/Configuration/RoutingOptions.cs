@@ -15,7 +15,7 @@ public sealed class RoutingOptions
     public string? RemoteModel { get; set; }
 
     /// <summary>A request goes local when the classifier's probability that local suffices is at least this.</summary>
-    public double Threshold { get; set; } = 0.5;
+    public double Threshold { get; set; } = 0.45;
 
     /// <summary>Local answers whose mean token log-probability is below this are escalated (when a remote model exists).</summary>
     public double MinConfidenceMean { get; set; } = -3.0;
