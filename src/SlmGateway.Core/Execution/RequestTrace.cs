@@ -10,6 +10,9 @@ public sealed class RequestTrace
     public string? Route { get; set; }
     public string? Reason { get; set; }
 
+    /// <summary>The classifier's probability that the local model suffices, when it was asked.</summary>
+    public double? LocalProbability { get; set; }
+
     /// <summary>Why a local answer was rejected (<c>tool_call</c>, <c>schema</c>, <c>confidence</c>), when it was.</summary>
     public string? Escalation { get; set; }
     public string? Upstream { get; set; }

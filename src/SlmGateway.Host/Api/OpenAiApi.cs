@@ -83,7 +83,7 @@ internal static class OpenAiApi
 
         if (trace is not null)
         {
-            trace.Model = route!.Model;
+            (trace.Model, trace.LocalProbability) = (route!.Model, decision!.LocalProbability);
         }
 
         var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace?.ClientKeyId);

@@ -59,6 +59,7 @@ internal sealed class RequestCompletionLogging(RequestDelegate next, Serilog.ILo
             new("Attempts", new ScalarValue(trace?.Attempts ?? 0)),
             new("ClientKeyId", new ScalarValue(trace?.ClientKeyId ?? "anonymous")),
             new("RequestId", new ScalarValue(context.TraceIdentifier)),
+            new("LocalProbability", new ScalarValue(trace?.LocalProbability)),
             new("ConfidenceMean", new ScalarValue(trace?.ConfidenceMean)),
             new("ConfidenceMin", new ScalarValue(trace?.ConfidenceMin)),
         ];
