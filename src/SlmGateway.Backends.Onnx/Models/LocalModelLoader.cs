@@ -35,7 +35,10 @@ internal sealed partial class LocalModelLoader(
         {
             LogLoadFailed(logger, ex, ex.Message);
             Environment.ExitCode = 1;
-            lifetime.StopApplication();
+
+            // Stopping while the host is still starting makes its start throw and the process abort;
+            // the registration runs at once when the host has already started.
+            lifetime.ApplicationStarted.Register(lifetime.StopApplication);
         }
     }
 
