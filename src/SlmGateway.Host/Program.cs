@@ -2,17 +2,20 @@ using SlmGateway.Backends.Onnx;
 using SlmGateway.Backends.Remote;
 using SlmGateway.Routing;
 using SlmGateway.Host.Api;
+using SlmGateway.Host.Diagnostics;
 using SlmGateway.Host.Hosting;
 using SlmGateway.Host.Logging;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseKestrelHttpsConfiguration();
 builder.AddGatewayLogging();
+builder.AddGatewayTelemetry();
 builder.Services.AddSlmGateway().AddRequestRouting().AddOnnxBackend().AddRemoteBackend();
 
 var app = builder.Build();
 app.UseGatewayPipeline();
 app.MapHealthEndpoints();
+app.MapMetricsEndpoint();
 app.MapOpenAiApi();
 app.Run();
 

@@ -42,6 +42,8 @@ internal static class GenerationLoop
 
     private static void Run(LocalModel model, GenerationPlan plan, ChannelWriter<GenerationEvent> output, CancellationToken cancellationToken)
     {
+        var started = TimeProvider.System.GetTimestamp();
+        var (firstToken, lastToken) = (0d, 0d);
         using var parameters = CreateParameters(model, plan);
         using var generator = new Generator(model.Model, parameters);
         generator.AppendTokens(plan.PromptTokens);
@@ -68,6 +70,8 @@ internal static class GenerationLoop
             }
 
             count++;
+            lastToken = TimeProvider.System.GetElapsedTime(started).TotalSeconds;
+            firstToken = count == 1 ? lastToken : firstToken;
             TokenLogprob? described = null;
             if (logits is not null && (count > 1 || plan.TopLogprobs is not null))
             {
@@ -92,7 +96,7 @@ internal static class GenerationLoop
         }
 
         var confidence = plan.MeasureConfidence && measured > 0 ? new Confidence(sum / measured, min) : null;
-        output.TryWrite(new GenerationFinished(finishReason, count, confidence));
+        output.TryWrite(new GenerationFinished(finishReason, count, confidence) { FirstTokenSeconds = firstToken, LastTokenSeconds = lastToken });
     }
 
     private static GeneratorParams CreateParameters(LocalModel model, GenerationPlan plan)

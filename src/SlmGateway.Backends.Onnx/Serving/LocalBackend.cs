@@ -103,7 +103,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry, IOptionsMonitor<
         var plan = check.Plan;
         var (text, logprobs, finished) = await CollectAsync(events, plan.Logprobs);
         var answer = plan.Buffered ? LocalAnswer.From(text, finished.FinishReason, plan, model.Syntax) : new LocalAnswer(text, null, finished.FinishReason);
-        Trace(context, finished);
+        Trace(context, plan, finished);
         if (check.Thresholds is { } thresholds && LocalAnswerValidator.Check(answer, check.Request, plan, finished.Confidence, thresholds) is { } rejection)
         {
             if (context.Features.Get<RequestTrace>() is { } trace)
@@ -162,7 +162,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry, IOptionsMonitor<
                         await sse.WriteAsync(new ChunkDelta(null, token.Text, null), null, token.Logprob is { } lp ? new ChoiceLogprobs([lp]) : null);
                         break;
                     case GenerationFinished finished:
-                        Trace(context, finished);
+                        Trace(context, plan, finished);
                         await FinishStreamAsync(sse, plan, finished.FinishReason, Usage(plan, finished));
                         break;
                 }
@@ -251,13 +251,23 @@ internal sealed class LocalBackend(LocalModelRegistry registry, IOptionsMonitor<
         return new Usage(prompt, finished.CompletionTokens, prompt + finished.CompletionTokens);
     }
 
-    private static void Trace(HttpContext context, GenerationFinished finished)
+    private static void Trace(HttpContext context, LocalChatPlan plan, GenerationFinished finished)
     {
-        if (context.Features.Get<RequestTrace>() is { } trace && finished.Confidence is { } confidence)
+        if (context.Features.Get<RequestTrace>() is not { } trace)
         {
-            trace.ConfidenceMean = confidence.MeanLogprob;
-            trace.ConfidenceMin = confidence.MinLogprob;
+            return;
         }
+
+        (trace.InputTokens, trace.OutputTokens) = (plan.Generation.PromptTokens.Length, finished.CompletionTokens);
+        if (finished.CompletionTokens > 0)
+        {
+            trace.FirstTokenSeconds = finished.FirstTokenSeconds;
+            trace.PerOutputTokenSeconds = finished.CompletionTokens > 1
+                ? (finished.LastTokenSeconds - finished.FirstTokenSeconds) / (finished.CompletionTokens - 1)
+                : null;
+        }
+
+        (trace.ConfidenceMean, trace.ConfidenceMin) = (finished.Confidence?.MeanLogprob, finished.Confidence?.MinLogprob);
     }
 
     private static string SchemaParam(LocalChatPlan plan) =>

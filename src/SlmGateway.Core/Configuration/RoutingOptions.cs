@@ -35,8 +35,18 @@ public sealed class RoutingOptions
     /// <summary>More names that let the gateway choose, each with its own pair and threshold (unset values come from above).</summary>
     public Dictionary<string, AliasRoutingPolicy> Aliases { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Remote prices per model name (USD per million tokens), for the estimated cost saved by serving locally.</summary>
+    public Dictionary<string, ModelPrice> Prices { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Per task label (<c>tool_call</c>, <c>json</c>, <c>chat</c>): a fixed route, or the local model that serves it.</summary>
     public Dictionary<string, TaskRoutingPolicy> Tasks { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class ModelPrice
+{
+    public double InputPerMillion { get; set; }
+
+    public double OutputPerMillion { get; set; }
 }
 
 public sealed class AliasRoutingPolicy

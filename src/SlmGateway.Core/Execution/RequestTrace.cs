@@ -18,6 +18,13 @@ public sealed class RequestTrace
     public string? Upstream { get; set; }
     public int Attempts { get; set; }
     public string? ClientKeyId { get; set; }
+    /// <summary>The remote model that would have served a locally served request (for the cost saved).</summary>
+    public string? RemoteCounterpart { get; set; }
+
+    public int? InputTokens { get; set; }
+    public int? OutputTokens { get; set; }
+    public double? FirstTokenSeconds { get; set; }
+    public double? PerOutputTokenSeconds { get; set; }
     public double? ConfidenceMean { get; set; }
     public double? ConfidenceMin { get; set; }
 }

@@ -56,6 +56,7 @@ internal static class RoutedExecution
         if (trace is not null)
         {
             (trace.Route, trace.Reason, trace.Model) = (backend, reason, backend == BackendKeys.Local ? route.Local : route.Model);
+            trace.RemoteCounterpart = route.Remote.Count > 0 ? route.Remote[0].UpstreamModel : null;
         }
 
         return context.RequestServices.GetRequiredKeyedService<IRequestBackend>(backend).ServeAsync(request, route, context);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Core.Execution;
+using SlmGateway.Host.Diagnostics;
 using SlmGateway.Host.Logging;
 using SlmGateway.Host.Security;
 
@@ -9,13 +10,14 @@ namespace SlmGateway.Host.Hosting;
 internal static class GatewayPipeline
 {
     /// <summary>
-    /// Request id and trace, the request-completion log event, OpenAI-shaped answers for anything
+    /// Request id and trace, the request-completion log event and metrics, OpenAI-shaped answers for anything
     /// the framework would otherwise answer itself, then client keys and their rate limits.
     /// </summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.Use(StartTrace);
         app.UseMiddleware<RequestCompletionLogging>();
+        app.UseMiddleware<RequestMetrics>();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledAsync, StatusCodeSelector = _ => 500 });
         app.UseStatusCodePages(context => WriteStatusCodeAsync(context.HttpContext));
         app.UseMiddleware<ClientKeyMiddleware>();

@@ -1,0 +1,56 @@
+using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using SlmGateway.Core.Diagnostics;
+using SlmGateway.Core.Execution;
+
+namespace SlmGateway.Host.Diagnostics;
+
+internal static class GatewayTelemetry
+{
+    private const string OtlpEndpointKey = "SlmGateway:Telemetry:OtlpEndpoint";
+
+    /// <summary>
+    /// Metrics always (Prometheus scrape at <c>/metrics</c>; OTLP too when <c>SlmGateway:Telemetry:OtlpEndpoint</c>
+    /// is set); traces only with an OTLP endpoint, since creating spans nobody exports costs every request.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayTelemetry(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(services =>
+        {
+            var metrics = new GatewayMetrics();
+            var local = services.GetRequiredService<ILocalModelStatus>();
+            var upstreams = services.GetRequiredService<IUpstreamHealth>();
+            metrics.ObserveState(
+                () => local.States.Select(pair => new Measurement<long>(pair.Value.Active, new KeyValuePair<string, object?>("gen_ai.request.model", pair.Key))),
+                () => local.States.Select(pair => new Measurement<long>(pair.Value.Queued, new KeyValuePair<string, object?>("gen_ai.request.model", pair.Key))),
+                () => upstreams.CircuitStates.Select(pair => new Measurement<long>(pair.Value is "open" or "isolated" ? 1 : 0, new KeyValuePair<string, object?>("slmgw.upstream", pair.Key))));
+            return metrics;
+        });
+
+        var otlp = builder.Configuration[OtlpEndpointKey] is { Length: > 0 } endpoint ? new Uri(endpoint) : null;
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("slmgateway"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter();
+                if (otlp is not null)
+                {
+                    metrics.AddOtlpExporter(options => options.Endpoint = otlp);
+                }
+            });
+        if (otlp is not null)
+        {
+            telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddOtlpExporter(options => options.Endpoint = otlp));
+        }
+
+        return builder;
+    }
+
+    public static WebApplication MapMetricsEndpoint(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+}

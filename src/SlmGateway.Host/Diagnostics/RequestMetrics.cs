@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Diagnostics;
+using SlmGateway.Core.Execution;
+
+namespace SlmGateway.Host.Diagnostics;
+
+/// <summary>
+/// Records each routed request once it completes, from its <see cref="RequestTrace"/>: duration,
+/// decision, tokens, local timing, retries and the estimated cost saved; and puts the same GenAI
+/// attributes on the request's span when one is being traced.
+/// </summary>
+internal sealed class RequestMetrics(RequestDelegate next, GatewayMetrics metrics, IOptionsMonitor<RoutingOptions> routing)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            if (context.Features.Get<RequestTrace>() is { Route: not null } trace)
+            {
+                Record(context, trace, Stopwatch.GetElapsedTime(started));
+            }
+        }
+    }
+
+    private void Record(HttpContext context, RequestTrace trace, TimeSpan elapsed)
+    {
+        var status = context.Response.StatusCode;
+        var tags = new TagList
+        {
+            { "gen_ai.operation.name", "chat" },
+            { "gen_ai.request.model", trace.Model },
+            { "slmgw.route", trace.Route },
+            { "slmgw.reason", trace.Reason },
+        };
+        if (status >= 400)
+        {
+            tags.Add("error.type", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        metrics.OperationDuration.Record(elapsed.TotalSeconds, tags);
+        metrics.Decisions.Add(1, tags);
+        RecordTokens(trace, tags);
+        if (trace.FirstTokenSeconds is { } firstToken)
+        {
+            metrics.TimeToFirstToken.Record(firstToken, new KeyValuePair<string, object?>("gen_ai.request.model", trace.Model));
+        }
+
+        if (trace.PerOutputTokenSeconds is { } perToken)
+        {
+            metrics.TimePerOutputToken.Record(perToken, new KeyValuePair<string, object?>("gen_ai.request.model", trace.Model));
+        }
+
+        if (trace.Attempts > 1)
+        {
+            metrics.UpstreamRetries.Add(trace.Attempts - 1, new KeyValuePair<string, object?>("slmgw.upstream", trace.Upstream));
+        }
+
+        if (trace.Route == BackendKeys.Local && trace.RemoteCounterpart is { } counterpart
+            && routing.CurrentValue.Prices.TryGetValue(counterpart, out var price))
+        {
+            var saved = ((trace.InputTokens ?? 0) * price.InputPerMillion + (trace.OutputTokens ?? 0) * price.OutputPerMillion) / 1_000_000;
+            metrics.CostSaved.Add(saved, new KeyValuePair<string, object?>("gen_ai.request.model", counterpart));
+        }
+
+        Activity.Current?.SetTag("gen_ai.operation.name", "chat")
+            .SetTag("gen_ai.request.model", trace.Model)
+            .SetTag("gen_ai.usage.input_tokens", trace.InputTokens)
+            .SetTag("gen_ai.usage.output_tokens", trace.OutputTokens)
+            .SetTag("slmgw.route", trace.Route)
+            .SetTag("slmgw.reason", trace.Reason)
+            .SetTag("slmgw.confidence", trace.ConfidenceMean);
+    }
+
+    private void RecordTokens(RequestTrace trace, TagList tags)
+    {
+        if (trace.InputTokens is { } input)
+        {
+            var inputTags = tags;
+            inputTags.Add("gen_ai.token.type", "input");
+            metrics.TokenUsage.Record(input, inputTags);
+        }
+
+        if (trace.OutputTokens is { } output)
+        {
+            var outputTags = tags;
+            outputTags.Add("gen_ai.token.type", "output");
+            metrics.TokenUsage.Record(output, outputTags);
+        }
+    }
+}
