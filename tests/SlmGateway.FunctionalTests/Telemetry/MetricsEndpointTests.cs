@@ -5,6 +5,7 @@ using SlmGateway.Tests.Common;
 namespace SlmGateway.FunctionalTests.Telemetry;
 
 /// <summary>The Prometheus scrape endpoint exposes the GenAI and gateway series after local and remote traffic.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsEndpointTests
 {
     [Fact]
