@@ -4,6 +4,7 @@ using Polly.CircuitBreaker;
 using SlmGateway.Backends.Remote.Forwarding;
 using SlmGateway.Backends.Remote.Resilience;
 using SlmGateway.Backends.Remote.Upstreams;
+using SlmGateway.Backends.Remote.Usage;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Contracts.Serialization;
 using SlmGateway.Core.Execution;
@@ -19,6 +20,25 @@ namespace SlmGateway.Backends.Remote;
 internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry registry) : IRequestBackend
 {
     public async ValueTask<BackendOutcome> ServeAsync(GatewayRequest request, ModelRoute route, HttpContext context)
+    {
+        var body = context.Response.Body;
+        var tail = new UsageTailStream(body);
+        context.Response.Body = tail;
+        try
+        {
+            return await ServeThroughAsync(request, route, context);
+        }
+        finally
+        {
+            context.Response.Body = body;
+            if (context.Features.Get<RequestTrace>() is { } trace && tail.ReadUsage() is { Input: not null } usage)
+            {
+                (trace.InputTokens, trace.OutputTokens) = (usage.Input, usage.Output);
+            }
+        }
+    }
+
+    private async ValueTask<BackendOutcome> ServeThroughAsync(GatewayRequest request, ModelRoute route, HttpContext context)
     {
         var trace = context.Features.Get<RequestTrace>();
         var pathSuffix = PathSuffixOf(request.Endpoint);

@@ -39,5 +39,11 @@ public sealed class MetricsEndpointTests
         Assert.Contains("slmgw_local_queue_depth{", scrape, StringComparison.Ordinal);
         Assert.Contains("slmgw_upstream_circuit_open{", scrape, StringComparison.Ordinal);
         Assert.Contains("slmgw_cost_saved", scrape, StringComparison.Ordinal);
+        Assert.Contains(
+            scrape.Split('\n'),
+            line => line.StartsWith("gen_ai_client_token_usage_sum{", StringComparison.Ordinal)
+                && line.Contains("gen_ai_token_type=\"input\"", StringComparison.Ordinal)
+                && line.Contains("slmgw_route=\"remote\"", StringComparison.Ordinal)
+                && line.EndsWith(" 5", StringComparison.Ordinal));
     }
 }
