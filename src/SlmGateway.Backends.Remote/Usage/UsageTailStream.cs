@@ -1,6 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
+using System.Buffers.Text;
 
 namespace SlmGateway.Backends.Remote.Usage;
 
@@ -9,7 +7,7 @@ namespace SlmGateway.Backends.Remote.Usage;
 /// (the end of a JSON answer; the last chunk before <c>[DONE]</c> of a stream that asked for it), so
 /// usage is read without parsing or holding the body.
 /// </summary>
-internal sealed partial class UsageTailStream(Stream inner) : Stream
+internal sealed class UsageTailStream(Stream inner) : Stream
 {
     private const int TailBytes = 2048;
     private readonly byte[] _tail = new byte[TailBytes];
@@ -32,8 +30,8 @@ internal sealed partial class UsageTailStream(Stream inner) : Stream
     /// <summary>Prompt and completion tokens of the last usage object seen (chat: prompt/completion; responses: input/output).</summary>
     public (int? Input, int? Output) ReadUsage()
     {
-        var text = Encoding.UTF8.GetString(_tail, 0, _length);
-        return (Last(InputTokens(), text), Last(OutputTokens(), text));
+        var tail = _tail.AsSpan(0, _length);
+        return (Last(tail, "\"prompt_tokens\""u8) ?? Last(tail, "\"input_tokens\""u8), Last(tail, "\"completion_tokens\""u8) ?? Last(tail, "\"output_tokens\""u8));
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -78,15 +76,21 @@ internal sealed partial class UsageTailStream(Stream inner) : Stream
         _length = keep + written.Length;
     }
 
-    private static int? Last(Regex pattern, string text)
+    /// <summary>The number after the last occurrence of <paramref name="key"/> and its colon, read in place.</summary>
+    private static int? Last(ReadOnlySpan<byte> tail, ReadOnlySpan<byte> key)
     {
-        var matches = pattern.Matches(text);
-        return matches.Count == 0 ? null : int.Parse(matches[^1].Groups[1].ValueSpan, CultureInfo.InvariantCulture);
+        var at = tail.LastIndexOf(key);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var rest = tail[(at + key.Length)..].TrimStart(" \t\r\n"u8);
+        if (rest.IsEmpty || rest[0] != (byte)':')
+        {
+            return null;
+        }
+
+        return Utf8Parser.TryParse(rest[1..].TrimStart(" \t\r\n"u8), out int value, out _) ? value : null;
     }
-
-    [GeneratedRegex("\"(?:prompt_tokens|input_tokens)\"\\s*:\\s*(\\d+)")]
-    private static partial Regex InputTokens();
-
-    [GeneratedRegex("\"(?:completion_tokens|output_tokens)\"\\s*:\\s*(\\d+)")]
-    private static partial Regex OutputTokens();
 }
