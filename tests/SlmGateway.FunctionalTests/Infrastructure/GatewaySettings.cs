@@ -58,6 +58,13 @@ public sealed class GatewaySettings
         return this;
     }
 
+    /// <summary><c>auto</c> chooses between the two models, with confidence bars low enough that a random local model's answers pass.</summary>
+    public GatewaySettings AutoRouting(string localModel, string remoteModel) =>
+        Set("SlmGateway:Routing:LocalModel", localModel)
+            .Set("SlmGateway:Routing:RemoteModel", remoteModel)
+            .Set("SlmGateway:Routing:MinConfidenceMean", "-100")
+            .Set("SlmGateway:Routing:MinConfidenceMin", "-1000");
+
     public GatewaySettings ClientKey(string id, string sha256, int requestsPerMinute = 0)
     {
         var prefix = $"SlmGateway:Auth:Keys:{_keys++}:";

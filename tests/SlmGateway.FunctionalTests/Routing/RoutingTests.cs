@@ -216,10 +216,7 @@ public sealed class RoutingTests : IAsyncLifetime
         var settings = new GatewaySettings()
             .LocalModel("tiny-random", TestModels.TinyRandom)
             .Upstream("cloud", _upstream.BaseUrl, "gpt-4o-mini")
-            .Set("SlmGateway:Routing:LocalModel", "tiny-random")
-            .Set("SlmGateway:Routing:RemoteModel", "gpt-4o-mini")
-            .Set("SlmGateway:Routing:MinConfidenceMean", "-100")
-            .Set("SlmGateway:Routing:MinConfidenceMin", "-1000");
+            .AutoRouting("tiny-random", "gpt-4o-mini");
         foreach (var (key, value) in extra)
         {
             settings.Set("SlmGateway:" + key, value);

@@ -58,10 +58,7 @@ public sealed class DashboardQueryTests(LongContextModelFixture longModel) : ICl
         .LocalModel("tiny-unguided", TestModels.TinyRandom, ("Guidance", "false"))
         .LocalModel("tiny-long", longModel.Path, ("MaxConcurrency", "1"), ("QueueLength", "0"), ("MaxOutputTokens", "30000"))
         .Upstream("cloud", upstreamBaseUrl, "gpt-4o-mini", "tiny-unguided=gpt-4o-mini", "tiny-long=gpt-4o-mini")
-        .Set("SlmGateway:Routing:LocalModel", "tiny-random")
-        .Set("SlmGateway:Routing:RemoteModel", "gpt-4o-mini")
-        .Set("SlmGateway:Routing:MinConfidenceMean", "-100")
-        .Set("SlmGateway:Routing:MinConfidenceMin", "-1000")
+        .AutoRouting("tiny-random", "gpt-4o-mini")
         .Set("SlmGateway:Routing:Prices:gpt-4o-mini:InputPerMillion", "0.15")
         .Set("SlmGateway:Routing:Prices:gpt-4o-mini:OutputPerMillion", "0.6");
 

@@ -15,9 +15,7 @@ public sealed class MetricsEndpointTests
         var settings = new GatewaySettings()
             .LocalModel("tiny-random", TestModels.TinyRandom)
             .Upstream("cloud", upstream.BaseUrl, "gpt-4o-mini")
-            .Set("SlmGateway:Routing:LocalModel", "tiny-random")
-            .Set("SlmGateway:Routing:RemoteModel", "gpt-4o-mini")
-            .Set("SlmGateway:Routing:MinConfidenceMean", "-100")
+            .AutoRouting("tiny-random", "gpt-4o-mini")
             .Set("SlmGateway:Routing:Prices:gpt-4o-mini:InputPerMillion", "0.15")
             .Set("SlmGateway:Routing:Prices:gpt-4o-mini:OutputPerMillion", "0.6");
         await using var gateway = new GatewayFactory(settings);
