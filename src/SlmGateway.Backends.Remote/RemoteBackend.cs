@@ -22,14 +22,20 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
     public async ValueTask<BackendOutcome> ServeAsync(GatewayRequest request, ModelRoute route, HttpContext context)
     {
         var body = context.Response.Body;
-        var tail = new UsageTailStream(body);
+        var filter = StreamUsage.ShouldAsk(request) ? new UsageChunkFilterStream(body) : null;
+        var tail = new UsageTailStream(filter ?? body);
         context.Response.Body = tail;
         try
         {
-            return await ServeThroughAsync(request, route, context);
+            return await ServeThroughAsync(filter is null ? request : request with { Body = StreamUsage.Ask(request.Body) }, route, context);
         }
         finally
         {
+            if (filter is not null && !context.RequestAborted.IsCancellationRequested)
+            {
+                await filter.CompleteAsync();
+            }
+
             context.Response.Body = body;
             if (context.Features.Get<RequestTrace>() is { } trace && tail.ReadUsage() is { Input: not null } usage)
             {

@@ -127,6 +127,17 @@ public sealed class StreamingTests : GatewayTest
         Assert.Equal(OpenAiResponses.TextChunks("gpt-test", OpenAiResponses.DefaultContent, false).Append("[DONE]"), events);
     }
 
+    [Fact]
+    public async Task UsageIsAskedOfTheUpstream_ForCounting_AndNotShownToAClientThatDidNotAsk()
+    {
+        var events = await ReadRawStreamAsync();
+
+        using var forwarded = Assert.Single(Upstream.Requests).Json();
+        Assert.True(forwarded.RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
+        Assert.DoesNotContain(events, data => data.Contains("\"usage\"", StringComparison.Ordinal));
+        Assert.Equal("[DONE]", events[^1]);
+    }
+
     private async Task<List<string>> ReadRawStreamAsync()
     {
         using var client = Gateway.CreateHttpClient();
