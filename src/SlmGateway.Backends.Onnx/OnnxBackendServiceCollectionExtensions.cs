@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SlmGateway.Backends.Onnx.Models;
 using SlmGateway.Backends.Onnx.Serving;
 using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Conversion;
 using SlmGateway.Core.Execution;
 
 namespace SlmGateway.Backends.Onnx;
@@ -19,8 +20,8 @@ public static class OnnxBackendServiceCollectionExtensions
         services.TryAddSingleton<LocalModelRegistry>();
         services.TryAddSingleton<ILocalModelStatus>(provider => provider.GetRequiredService<LocalModelRegistry>());
         services.TryAddKeyedSingleton<IRequestBackend, LocalBackend>(BackendKeys.Local);
+        services.TryAddSingleton<ILocalAnswerGenerator, ShadowAnswerGenerator>();
         services.AddHostedService<LocalModelLoader>();
         return services;
     }
-
 }

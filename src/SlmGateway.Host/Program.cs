@@ -1,5 +1,7 @@
 using SlmGateway.Backends.Onnx;
 using SlmGateway.Backends.Remote;
+using SlmGateway.Conversion;
+using SlmGateway.Conversion.Admin;
 using SlmGateway.Routing;
 using SlmGateway.Host.Api;
 using SlmGateway.Host.Diagnostics;
@@ -10,13 +12,14 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseKestrelHttpsConfiguration();
 builder.AddGatewayLogging();
 builder.AddGatewayTelemetry();
-builder.Services.AddSlmGateway().AddRequestRouting().AddOnnxBackend().AddRemoteBackend();
+builder.Services.AddSlmGateway().AddRequestRouting().AddOnnxBackend().AddRemoteBackend().AddConversionLoop();
 
 var app = builder.Build();
 app.UseGatewayPipeline();
 app.MapHealthEndpoints();
 app.MapMetricsEndpoint();
 app.MapOpenAiApi();
+app.MapLoopAdminApi();
 app.Run();
 
 /// <summary>Entry point; public so functional tests can host the gateway.</summary>

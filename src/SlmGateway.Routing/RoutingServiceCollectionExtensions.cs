@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Conversion;
 using SlmGateway.Core.Routing;
 using SlmGateway.Routing.Classification;
 using SlmGateway.Routing.Semantic;
@@ -16,6 +17,7 @@ public static class RoutingServiceCollectionExtensions
     {
         services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section);
         services.TryAddSingleton<SemanticScorer>();
+        services.TryAddSingleton<ITextEmbedder>(provider => provider.GetRequiredService<SemanticScorer>());
         services.TryAddSingleton<IRequestClassifier, RequestClassifier>();
         services.AddHostedService<SemanticWarmUp>();
         return services;

@@ -176,7 +176,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry, IOptionsMonitor<
         return BackendOutcome.Served(name);
     }
 
-    private static async Task<(string Text, List<TokenLogprob>? Logprobs, GenerationFinished Finished)> CollectAsync(
+    internal static async Task<(string Text, List<TokenLogprob>? Logprobs, GenerationFinished Finished)> CollectAsync(
         ChannelReader<GenerationEvent> events, bool keepLogprobs)
     {
         var text = new StringBuilder();

@@ -6,6 +6,9 @@ public sealed class AuthOptions
     public const string Section = "SlmGateway:Auth";
 
     public List<ClientKeyOptions> Keys { get; set; } = [];
+
+    /// <summary>Keys for the admin API (<c>/admin</c>); with none the admin API answers 403. Their rate limits are not used.</summary>
+    public List<ClientKeyOptions> AdminKeys { get; set; } = [];
 }
 
 public sealed class ClientKeyOptions

@@ -69,7 +69,7 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
         var failures = new List<string>();
-        foreach (var key in options.Keys)
+        foreach (var key in options.Keys.Concat(options.AdminKeys))
         {
             if (string.IsNullOrWhiteSpace(key.Id))
             {

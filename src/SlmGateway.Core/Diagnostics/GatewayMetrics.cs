@@ -28,6 +28,9 @@ public sealed class GatewayMetrics : IDisposable
         Decisions = _meter.CreateCounter<long>("slmgw.routing.decisions", "{request}", "Requests by final route and reason (escalated_*, spilled, degraded_fallback included)");
         UpstreamRetries = _meter.CreateCounter<long>("slmgw.upstream.retries", "{retry}", "Upstream attempts beyond the first, by upstream");
         CostSaved = _meter.CreateCounter<double>("slmgw.cost.saved", "USD", "Estimated remote cost of the requests served locally, from configured prices");
+        CaptureRecords = _meter.CreateCounter<long>("slmgw.capture.records", "{record}", "Captured calls by outcome: written, dropped (queue full), failed (store error)");
+        ShadowEvaluations = _meter.CreateCounter<long>("slmgw.shadow.evaluations", "{evaluation}", "Shadow runs of local candidates by model and outcome: agreed, disagreed, skipped");
+        ClusterChanges = _meter.CreateCounter<long>("slmgw.loop.cluster.changes", "{change}", "Task clusters promoted to local or demoted, by new state");
     }
 
     public Histogram<double> OperationDuration { get; }
@@ -43,6 +46,12 @@ public sealed class GatewayMetrics : IDisposable
     public Counter<long> UpstreamRetries { get; }
 
     public Counter<double> CostSaved { get; }
+
+    public Counter<long> CaptureRecords { get; }
+
+    public Counter<long> ShadowEvaluations { get; }
+
+    public Counter<long> ClusterChanges { get; }
 
     /// <summary>Gauges read on each collection: whatever the callbacks return at that moment.</summary>
     public void ObserveState(Func<IEnumerable<Measurement<long>>> localActive, Func<IEnumerable<Measurement<long>>> localQueued, Func<IEnumerable<Measurement<long>>> circuitOpen)

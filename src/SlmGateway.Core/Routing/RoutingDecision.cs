@@ -33,4 +33,6 @@ public static class RoutingReasons
     public const string Spilled = "spilled";
     public const string Escalated = "escalated";
     public const string DegradedFallback = "degraded_fallback";
+    public const string ClusterPromoted = "cluster_promoted";
+    public const string ClusterDemoted = "cluster_demoted";
 }

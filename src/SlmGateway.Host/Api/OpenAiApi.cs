@@ -3,6 +3,7 @@ using SlmGateway.Contracts.Chat;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Contracts.Models;
 using SlmGateway.Contracts.Serialization;
+using SlmGateway.Conversion.Capture;
 using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
@@ -86,6 +87,7 @@ internal static class OpenAiApi
             (trace.Model, trace.LocalProbability) = (route!.Model, decision!.LocalProbability);
         }
 
+        context.Features.Get<CaptureFeature>()?.RecordRequest(body.Memory);
         var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace?.ClientKeyId);
         var outcome = await RoutedExecution.ServeAsync(context, request, route!, decision!, trace);
         if (!outcome.Committed && outcome.Error is { } error)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using SlmGateway.Contracts.Chat;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Conversion;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
 
@@ -10,7 +11,8 @@ namespace SlmGateway.Host.Api;
 /// <summary>
 /// Where a request may run and where it goes first: the route (a local model and remote upstreams)
 /// for the model it names, or for <c>auto</c> the configured pair; then, cheapest signal first, the
-/// header override or the key's policy, the model name itself, and the classifier.
+/// header override or the key's policy, the model name itself, the classifier's structural rules,
+/// the task cluster's promotion or demotion (conversion loop), and the classifier's semantic vote.
 /// </summary>
 internal static class RouteSelection
 {
@@ -70,8 +72,16 @@ internal static class RouteSelection
         var state = services.GetRequiredService<ILocalModelStatus>().States.GetValueOrDefault(route.Local!);
         var limits = new LocalLimits(state is { ContextLength: > 0 } ? state.ContextLength : int.MaxValue, state is { MaxOutputTokens: > 0 } ? state.MaxOutputTokens : int.MaxValue);
         var threshold = alias?.Threshold ?? routing.Threshold;
-        return (route, services.GetRequiredService<IRequestClassifier>().Classify(chat!, limits, threshold), null);
+        var decision = services.GetRequiredService<IRequestClassifier>().Classify(chat!, limits, threshold);
+        return decision.Reason is RoutingReasons.SemanticLocal or RoutingReasons.SemanticRemote
+            && services.GetService<IClusterRouting>()?.Decide(chat!) is { } cluster
+                ? (WithClusterModel(route, cluster, catalog), cluster.Decision, null)
+                : (route, decision, null);
     }
+
+    /// <summary>A promoted cluster is served by the local model its shadow evidence is for, when that model is still served.</summary>
+    private static ModelRoute WithClusterModel(ModelRoute route, ClusterRoutingDecision cluster, ModelCatalog catalog) =>
+        cluster.LocalModel is { } model && catalog.Resolve(model)?.Local is { } local ? route with { Local = local } : route;
 
     /// <summary>
     /// For a name that lets the gateway choose: the local model (the alias's, the task's, the first

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using SlmGateway.Contracts.Errors;
+using SlmGateway.Conversion.Capture;
 using SlmGateway.Core.Execution;
 using SlmGateway.Host.Diagnostics;
 using SlmGateway.Host.Logging;
@@ -11,7 +12,8 @@ internal static class GatewayPipeline
 {
     /// <summary>
     /// Request id and trace, the request-completion log event and metrics, OpenAI-shaped answers for anything
-    /// the framework would otherwise answer itself, then client keys and their rate limits.
+    /// the framework would otherwise answer itself, then client keys and their rate limits, then capture
+    /// (after the key check, so capture can be switched per key).
     /// </summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
@@ -21,6 +23,7 @@ internal static class GatewayPipeline
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledAsync, StatusCodeSelector = _ => 500 });
         app.UseStatusCodePages(context => WriteStatusCodeAsync(context.HttpContext));
         app.UseMiddleware<ClientKeyMiddleware>();
+        app.UseMiddleware<CaptureMiddleware>();
         return app;
     }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using SlmGateway.Contracts.Chat;
 
@@ -27,7 +26,7 @@ internal sealed record RequestFeatures(
         var lastUser = string.Empty;
         foreach (var message in request.Messages ?? [])
         {
-            var (text, onlyText) = TextOf(message.Content);
+            var (text, onlyText) = MessageContent.TextOf(message.Content);
             textOnly &= onlyText;
             promptChars += text.Length;
             hasCode |= text.Contains("```", StringComparison.Ordinal);
@@ -66,28 +65,4 @@ internal sealed record RequestFeatures(
         { ValueKind: JsonValueKind.Object } => "function",
         _ => request.Tools is { Count: > 0 } ? "auto" : "none",
     };
-
-    private static (string Text, bool OnlyText) TextOf(JsonElement? content)
-    {
-        if (content is not { } element || element.ValueKind != JsonValueKind.Array)
-        {
-            return (content is { ValueKind: JsonValueKind.String } s ? s.GetString()! : string.Empty, true);
-        }
-
-        var text = new StringBuilder();
-        var onlyText = true;
-        foreach (var part in element.EnumerateArray())
-        {
-            if (part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String)
-            {
-                text.Append(value.GetString());
-            }
-            else
-            {
-                onlyText = false;
-            }
-        }
-
-        return (text.ToString(), onlyText);
-    }
 }

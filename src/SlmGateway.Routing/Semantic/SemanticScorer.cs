@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Conversion;
 
 namespace SlmGateway.Routing.Semantic;
 
@@ -7,7 +8,7 @@ namespace SlmGateway.Routing.Semantic;
 /// The semantic step: embeds a task and votes among the exemplars. The model (90 MB) and the
 /// exemplar index load on first use, or after start-up when <c>auto</c> routing is configured.
 /// </summary>
-internal sealed class SemanticScorer : IDisposable
+internal sealed class SemanticScorer : ITextEmbedder, IDisposable
 {
     private readonly Lazy<MiniLmEmbedder> _embedder = new(() => new MiniLmEmbedder());
     private readonly Lazy<ExemplarIndex> _index;
@@ -35,7 +36,7 @@ internal sealed class SemanticScorer : IDisposable
     public double LocalProbability(string task) => _index.Value.LocalProbability(Embed(task));
 
     /// <summary>Embeddings run under a read lock so that disposal never frees the session under a running one.</summary>
-    private float[] Embed(string text)
+    public float[] Embed(string text)
     {
         _lifetime.EnterReadLock();
         try

@@ -65,6 +65,14 @@ public sealed class GatewaySettings
             .Set("SlmGateway:Routing:MinConfidenceMean", "-100")
             .Set("SlmGateway:Routing:MinConfidenceMin", "-1000");
 
+    /// <summary>Captures every chat completion to the given store, with the admin key <see cref="LoopStore.AdminKey"/>.</summary>
+    public GatewaySettings Capture(LoopStore store) =>
+        Set("SlmGateway:Loop:Capture:Enabled", "true")
+            .Set("SlmGateway:Loop:Capture:Store", store.Kind)
+            .Set("SlmGateway:Loop:Capture:ConnectionString", store.ConnectionString)
+            .Set("SlmGateway:Auth:AdminKeys:0:Id", "admin")
+            .Set("SlmGateway:Auth:AdminKeys:0:Sha256", LoopStore.AdminKeySha256);
+
     public GatewaySettings ClientKey(string id, string sha256, int requestsPerMinute = 0)
     {
         var prefix = $"SlmGateway:Auth:Keys:{_keys++}:";

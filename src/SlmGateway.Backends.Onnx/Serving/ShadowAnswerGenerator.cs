@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using SlmGateway.Backends.Onnx.Generation;
+using SlmGateway.Backends.Onnx.Models;
+using SlmGateway.Contracts.Chat;
+using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Conversion;
+
+namespace SlmGateway.Backends.Onnx.Serving;
+
+/// <summary>
+/// Answers a request with a local model for shadow evaluation: only when the model is loaded and
+/// idle (nothing running, nothing queued), so live traffic never waits behind a shadow run.
+/// </summary>
+internal sealed class ShadowAnswerGenerator(LocalModelRegistry registry) : ILocalAnswerGenerator
+{
+    // Only the answer's form is judged here; confidence is the live router's business.
+    private static readonly RoutingOptions FormOnly = new() { MinConfidenceMean = double.NegativeInfinity, MinConfidenceMin = double.NegativeInfinity };
+
+    public async ValueTask<LocalShadowAnswer?> TryAnswerAsync(string model, ChatCompletionRequest request, CancellationToken cancellationToken)
+    {
+        if (registry.Find(model) is not { IsCompletedSuccessfully: true } loading)
+        {
+            return null;
+        }
+
+        var local = loading.Result;
+        if (local.Scheduler.Active > 0 || local.Scheduler.Queued > 0)
+        {
+            return null;
+        }
+
+        var (plan, error) = ChatPlanner.Plan(local, request);
+        if (error is not null)
+        {
+            return new LocalShadowAnswer(null, null, "unsupported", TimeSpan.Zero);
+        }
+
+        var slot = await local.Scheduler.EnterAsync(cancellationToken);
+        if (slot is null)
+        {
+            return null;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var events = GenerationLoop.Start(local, plan!.Generation, slot, cancellationToken);
+        var (text, _, finished) = await LocalBackend.CollectAsync(events, keepLogprobs: false);
+        var answer = plan.Buffered ? LocalAnswer.From(text, finished.FinishReason, plan, local.Syntax) : new LocalAnswer(text, null, finished.FinishReason);
+        var rejection = LocalAnswerValidator.Check(answer, request, plan, null, FormOnly);
+        return new LocalShadowAnswer(answer.Content, answer.ToolCalls, rejection?.Kind, Stopwatch.GetElapsedTime(started));
+    }
+}

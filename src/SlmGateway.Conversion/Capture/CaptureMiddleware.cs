@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using SlmGateway.Core.Execution;
+
+namespace SlmGateway.Conversion.Capture;
+
+/// <summary>
+/// Captures chat completions where capture is on (globally or for the client's key): keeps a copy
+/// of the response as it passes and hands the call to the capture queue when it is done. Nothing
+/// here waits on the store.
+/// </summary>
+public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<LoopOptions> options, CaptureQueue queue)
+{
+    private const string CapturedPath = "/v1/chat/completions";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var capture = options.CurrentValue.Capture;
+        var trace = context.Features.Get<RequestTrace>();
+        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.Equals(CapturedPath, StringComparison.Ordinal) || !IsOn(capture, trace?.ClientKeyId))
+        {
+            await next(context);
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var feature = new CaptureFeature();
+        context.Features.Set(feature);
+        var body = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        var tee = new ResponseTeeStream(body.Stream, capture.MaxBodyBytes);
+        var teeBody = new StreamResponseBodyFeature(tee, body);
+        context.Features.Set<IHttpResponseBodyFeature>(teeBody);
+        try
+        {
+            await next(context);
+            await teeBody.CompleteAsync();
+        }
+        finally
+        {
+            context.Features.Set(body);
+            if (feature.Request is not null)
+            {
+                queue.Add(Call(context, trace, feature.Request, tee, Stopwatch.GetElapsedTime(started)));
+            }
+        }
+    }
+
+    private static bool IsOn(CaptureOptions capture, string? keyId) =>
+        keyId is not null && capture.Keys.TryGetValue(keyId, out var on) ? on : capture.Enabled;
+
+    private static CapturedCall Call(HttpContext context, RequestTrace? trace, byte[] request, ResponseTeeStream tee, TimeSpan elapsed)
+    {
+        var response = context.Response;
+        var readable = !response.Headers.ContentEncoding.Any(e => e is not null && e != "identity");
+        return new CapturedCall(
+            DateTimeOffset.UtcNow,
+            trace?.ClientKeyId,
+            trace?.Model,
+            trace?.Route,
+            trace?.Reason,
+            response.StatusCode,
+            elapsed.TotalMilliseconds,
+            trace?.InputTokens,
+            trace?.OutputTokens,
+            trace?.ConfidenceMean,
+            response.ContentType?.StartsWith("text/event-stream", StringComparison.Ordinal) == true,
+            request,
+            readable ? tee.Copy : null);
+    }
+}

@@ -1,0 +1,98 @@
+namespace SlmGateway.Conversion;
+
+/// <summary>The conversion loop, bound from <c>SlmGateway:Loop</c>: capture, redaction, clustering, shadow evaluation, promotion.</summary>
+public sealed class LoopOptions
+{
+    public const string Section = "SlmGateway:Loop";
+
+    public CaptureOptions Capture { get; set; } = new();
+
+    public RedactionOptions Redaction { get; set; } = new();
+
+    public ClusteringOptions Clustering { get; set; } = new();
+
+    public ShadowOptions Shadow { get; set; } = new();
+
+    public PromotionOptions Promotion { get; set; } = new();
+}
+
+public sealed class CaptureOptions
+{
+    /// <summary>Record chat completions to the trace store; per-key entries in <see cref="Keys"/> override it.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary><c>sqlite</c> (one file, the default) or <c>postgres</c> (a store several replicas share).</summary>
+    public string Store { get; set; } = "sqlite";
+
+    /// <summary>A Microsoft.Data.Sqlite or Npgsql connection string.</summary>
+    public string ConnectionString { get; set; } = "Data Source=data/slmgw-traces.db";
+
+    /// <summary>Calls waiting to be written; a call arriving when it is full is dropped and counted.</summary>
+    public int QueueLength { get; set; } = 4096;
+
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>Bodies over this size are not kept (the call's metadata is).</summary>
+    public int MaxBodyBytes { get; set; } = 1 << 20;
+
+    /// <summary>Capture on or off by client key id, over <see cref="Enabled"/>.</summary>
+    public Dictionary<string, bool> Keys { get; set; } = [];
+
+    /// <summary>Records older than this are deleted; 0 keeps them.</summary>
+    public int RetentionDays { get; set; } = 30;
+
+    /// <summary>Keep the bodies of failed calls (status 400 and over); by default only their metadata is kept.</summary>
+    public bool KeepFailedBodies { get; set; }
+
+    /// <summary>How often clusters and their states are re-read from the store (other replicas' changes).</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class RedactionOptions
+{
+    /// <summary>More patterns to redact, by name: each match becomes <c>[NAME]</c>.</summary>
+    public Dictionary<string, string> Patterns { get; set; } = [];
+}
+
+public sealed class ClusteringOptions
+{
+    /// <summary>Cosine similarity to a cluster's centre at which a task joins it; below it, a new cluster starts.</summary>
+    public double Similarity { get; set; } = 0.8;
+}
+
+public sealed class ShadowOptions
+{
+    /// <summary>Share of remotely served chat completions that local candidates also answer, off the request path.</summary>
+    public double SampleRate { get; set; } = 0.1;
+
+    /// <summary>Local models to evaluate; empty means every local model that lists the request's task.</summary>
+    public List<string> Models { get; set; } = [];
+
+    /// <summary>Share of wall time shadow generation may take (it also runs only while the model is idle).</summary>
+    public double CpuBudget { get; set; } = 0.25;
+
+    public int QueueLength { get; set; } = 64;
+
+    /// <summary>Cosine similarity of two free-text answers at which they count as agreeing.</summary>
+    public double TextAgreement { get; set; } = 0.85;
+}
+
+public sealed class PromotionOptions
+{
+    /// <summary>Promote and demote clusters automatically; off, only the admin API changes them.</summary>
+    public bool Automatic { get; set; } = true;
+
+    /// <summary>Shadow agreement a cluster needs to be promoted to a local model.</summary>
+    public double Agreement { get; set; } = 0.9;
+
+    /// <summary>Shadow samples a cluster needs before its agreement counts.</summary>
+    public int MinSamples { get; set; } = 20;
+
+    /// <summary>Share of a promoted cluster's local answers escalated to remote at which it is demoted.</summary>
+    public double DemoteEscalationRate { get; set; } = 0.3;
+
+    /// <summary>Live local answers a promoted cluster needs before its escalation rate counts.</summary>
+    public int MinLiveSamples { get; set; } = 10;
+
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+}

@@ -1,0 +1,70 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace SlmGateway.Conversion;
+
+/// <summary>Stops start-up on loop settings that cannot work, one sentence per problem.</summary>
+internal sealed class LoopOptionsValidator : IValidateOptions<LoopOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LoopOptions options)
+    {
+        var failures = new List<string>();
+        var capture = options.Capture;
+        if (capture.Store is not ("sqlite" or "postgres"))
+        {
+            failures.Add($"Loop:Capture:Store '{capture.Store}' must be 'sqlite' or 'postgres'.");
+        }
+
+        if (capture.QueueLength < 1 || capture.BatchSize < 1 || capture.MaxBodyBytes < 1)
+        {
+            failures.Add("Loop:Capture:QueueLength, BatchSize and MaxBodyBytes must be at least 1.");
+        }
+
+        if (capture.RetentionDays < 0)
+        {
+            failures.Add("Loop:Capture:RetentionDays must be 0 (keep) or more.");
+        }
+
+        foreach (var (patternName, pattern) in options.Redaction.Patterns)
+        {
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add($"Loop:Redaction:Patterns:{patternName} is not a valid regular expression: {ex.Message}");
+            }
+        }
+
+        RequireShare(options.Clustering.Similarity, "Loop:Clustering:Similarity", failures);
+        RequireShare(options.Shadow.SampleRate, "Loop:Shadow:SampleRate", failures);
+        RequireShare(options.Shadow.TextAgreement, "Loop:Shadow:TextAgreement", failures);
+        RequireShare(options.Promotion.Agreement, "Loop:Promotion:Agreement", failures);
+        RequireShare(options.Promotion.DemoteEscalationRate, "Loop:Promotion:DemoteEscalationRate", failures);
+        if (options.Shadow.CpuBudget is <= 0 or > 1)
+        {
+            failures.Add($"Loop:Shadow:CpuBudget {options.Shadow.CpuBudget} must be above 0 and at most 1.");
+        }
+
+        if (options.Shadow.QueueLength < 1 || options.Promotion.MinSamples < 1 || options.Promotion.MinLiveSamples < 1)
+        {
+            failures.Add("Loop:Shadow:QueueLength, Loop:Promotion:MinSamples and MinLiveSamples must be at least 1.");
+        }
+
+        if (options.Promotion.Interval <= TimeSpan.Zero || capture.RefreshInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Loop:Promotion:Interval and Loop:Capture:RefreshInterval must be positive.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void RequireShare(double value, string setting, List<string> failures)
+    {
+        if (value is < 0 or > 1)
+        {
+            failures.Add($"{setting} {value} must be between 0 and 1.");
+        }
+    }
+}

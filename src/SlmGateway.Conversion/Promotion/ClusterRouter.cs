@@ -1,0 +1,32 @@
+using SlmGateway.Contracts.Chat;
+using SlmGateway.Conversion.Clustering;
+using SlmGateway.Conversion.Redaction;
+using SlmGateway.Conversion.Store;
+using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Execution;
+using SlmGateway.Core.Routing;
+
+namespace SlmGateway.Conversion.Promotion;
+
+/// <summary>
+/// Sends a request whose task falls in a promoted cluster to that cluster's local model, and one in a
+/// demoted cluster to remote. Embeds the request only while some cluster is promoted or demoted.
+/// </summary>
+internal sealed class ClusterRouter(ClusterIndex clusters, PiiRedactor redactor, ITextEmbedder embedder) : IClusterRouting
+{
+    public ClusterRoutingDecision? Decide(ChatCompletionRequest request)
+    {
+        if (!clusters.AnyDecided || request.Messages is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var cluster = clusters.Nearest(embedder.Embed(redactor.Redact(TaskSignature.Of(request))));
+        return cluster?.State switch
+        {
+            ClusterStates.Promoted => new ClusterRoutingDecision(new RoutingDecision(BackendKeys.Local, RoutingReasons.ClusterPromoted, 1), cluster.Id, cluster.Model),
+            ClusterStates.Demoted => new ClusterRoutingDecision(new RoutingDecision(BackendKeys.Remote, RoutingReasons.ClusterDemoted, 0), cluster.Id, null),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SlmGateway.Conversion.Store;
+using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Diagnostics;
+
+namespace SlmGateway.Conversion.Shadow;
+
+/// <summary>
+/// Runs local candidates on sampled remote calls, one at a time, only while the model is idle, and
+/// within <c>Shadow:CpuBudget</c>: after a run of d seconds it rests d × (1 − budget) / budget.
+/// Each result is stored per cluster and model.
+/// </summary>
+internal sealed partial class ShadowEvaluator(
+    ShadowSampler sampler, ILocalAnswerGenerator generator, AgreementScorer scorer, TraceStore store,
+    IOptionsMonitor<LoopOptions> options, GatewayMetrics metrics, ILogger<ShadowEvaluator> logger) : BackgroundService
+{
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var item in sampler.Reader.ReadAllAsync(stoppingToken))
+            {
+                foreach (var model in item.Models)
+                {
+                    await EvaluateAsync(item, model, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the samples still queued are not evaluated.
+        }
+    }
+
+    private async Task EvaluateAsync(ShadowItem item, string model, CancellationToken cancellationToken)
+    {
+        var waited = TimeSpan.Zero;
+        LocalShadowAnswer? answer;
+        while ((answer = await generator.TryAnswerAsync(model, item.Request, cancellationToken)) is null && waited < MaxIdleWait)
+        {
+            await Task.Delay(IdlePoll, cancellationToken);
+            waited += IdlePoll;
+        }
+
+        if (answer is null)
+        {
+            metrics.ShadowEvaluations.Add(1, new("model", model), new("outcome", "skipped"));
+            return;
+        }
+
+        try
+        {
+            var (agreed, similarity) = scorer.Score(item.RemoteAnswer, answer, item.Request);
+            await store.InsertShadowResultAsync(
+                new ShadowResult(item.CaptureId, item.ClusterId, model, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), agreed, similarity,
+                    answer.Rejection is null, answer.Duration.TotalMilliseconds),
+                cancellationToken);
+            metrics.ShadowEvaluations.Add(1, new("model", model), new("outcome", agreed ? "agreed" : "disagreed"));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            metrics.ShadowEvaluations.Add(1, new("model", model), new("outcome", "skipped"));
+            LogStoreFailed(logger, model, ex.Message);
+        }
+
+        var budget = options.CurrentValue.Shadow.CpuBudget;
+        await Task.Delay(answer.Duration * ((1 - budget) / budget), cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A shadow result for {Model} could not be stored: {Error}")]
+    private static partial void LogStoreFailed(ILogger logger, string model, string error);
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using SlmGateway.Contracts.Chat;
+using SlmGateway.Conversion.Capture;
+using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Diagnostics;
+using SlmGateway.Core.Execution;
+using SlmGateway.Core.Routing;
+
+namespace SlmGateway.Conversion.Shadow;
+
+/// <summary>
+/// Picks the remotely served calls local candidates will also answer: a configured share of the
+/// successful ones, each distinct task once, into a bounded queue (full: skipped and counted).
+/// </summary>
+internal sealed class ShadowSampler(IOptionsMonitor<LoopOptions> options, IOptionsMonitor<LocalOptions> local, GatewayMetrics metrics)
+{
+    private const int RememberedTasks = 10_000;
+    private readonly Channel<ShadowItem> _channel = Channel.CreateBounded<ShadowItem>(
+        new BoundedChannelOptions(Math.Max(1, options.CurrentValue.Shadow.QueueLength)) { SingleReader = true, SingleWriter = true });
+    private readonly HashSet<string> _seen = [];
+
+    public ChannelReader<ShadowItem> Reader => _channel.Reader;
+
+    public void Offer(long captureId, ProcessedCall call)
+    {
+        var record = call.Record;
+        if (record is not { Route: BackendKeys.Remote, Status: 200, ClusterId: { } clusterId, RequestHash: { } hash } || call.Chat is null || call.Answer is null)
+        {
+            return;
+        }
+
+        var shadow = options.CurrentValue.Shadow;
+        if (Random.Shared.NextDouble() >= shadow.SampleRate || _seen.Contains(hash))
+        {
+            return;
+        }
+
+        var task = TaskLabels.Of(call.Chat);
+        var models = shadow.Models.Count > 0 ? shadow.Models : local.CurrentValue.Models.Where(m => m.Tasks.Contains(task)).Select(m => m.Name).ToList();
+        if (models.Count == 0)
+        {
+            return;
+        }
+
+        if (_seen.Count >= RememberedTasks)
+        {
+            _seen.Clear();
+        }
+
+        _seen.Add(hash);
+        if (!_channel.Writer.TryWrite(new ShadowItem(captureId, clusterId, call.Chat, call.Answer, models)))
+        {
+            metrics.ShadowEvaluations.Add(models.Count, new KeyValuePair<string, object?>("outcome", "skipped"));
+        }
+    }
+}
+
+/// <summary>A remotely answered call for local candidates to answer too (unredacted, in memory only).</summary>
+internal sealed record ShadowItem(long CaptureId, long ClusterId, ChatCompletionRequest Request, JsonObject RemoteAnswer, IReadOnlyList<string> Models);

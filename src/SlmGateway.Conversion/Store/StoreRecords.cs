@@ -1,0 +1,52 @@
+namespace SlmGateway.Conversion.Store;
+
+/// <summary>One captured call as stored: redacted request and answer, the route it took and what it cost.</summary>
+internal sealed record CaptureRecord(
+    long CreatedAtMs,
+    string? KeyId,
+    string? Model,
+    string? Route,
+    string? Reason,
+    int Status,
+    double LatencyMs,
+    int? InputTokens,
+    int? OutputTokens,
+    double? Confidence,
+    bool Stream,
+    string? RequestHash,
+    long? ClusterId,
+    string? Tools,
+    string? Signature,
+    string? RequestJson,
+    string? AnswerJson);
+
+/// <summary>A task cluster: its centre in embedding space, its size and its routing state.</summary>
+internal sealed record ClusterRow(long Id, float[] Centroid, long Size, string State, string? Model, long StateChangedAtMs);
+
+/// <summary>A change of a cluster's state, with the evidence it was made on.</summary>
+internal sealed record ClusterEvent(long ClusterId, long AtMs, string FromState, string ToState, string? Model, string Actor, string Evidence);
+
+/// <summary>How a local candidate's shadow answer compared with the remote model's.</summary>
+internal sealed record ShadowResult(long CaptureId, long ClusterId, string Model, long AtMs, bool Agreed, double Similarity, bool SchemaValid, double DurationMs);
+
+/// <summary>Shadow evidence for one cluster and model since the cluster's last change.</summary>
+internal sealed record ShadowStats(long ClusterId, string Model, long Samples, long Agreed, long SchemaValid, double MeanSimilarity)
+{
+    public double Agreement => Samples == 0 ? 0 : (double)Agreed / Samples;
+}
+
+/// <summary>Live traffic of one cluster since its last change: captured calls, by route, and escalations.</summary>
+internal sealed record TrafficStats(long ClusterId, long Calls, long Remote, long Local, long PromotedServed, long Escalated);
+
+/// <summary>The states a cluster can be in.</summary>
+internal static class ClusterStates
+{
+    /// <summary>Routed by the classifier as any request; shadow evidence is being gathered.</summary>
+    public const string Observed = "observed";
+
+    /// <summary>Served by its local model.</summary>
+    public const string Promoted = "promoted";
+
+    /// <summary>Served remotely until new evidence promotes it again.</summary>
+    public const string Demoted = "demoted";
+}

@@ -1,0 +1,330 @@
+using System.Data.Common;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+
+namespace SlmGateway.Conversion.Store;
+
+/// <summary>
+/// The trace store: captured calls, task clusters and their changes, shadow results. One schema and
+/// one set of statements for SQLite and PostgreSQL (only identity and blob types differ).
+/// </summary>
+internal sealed class TraceStore : IDisposable
+{
+    private readonly Lazy<SqlDialect> _dialect;
+    private readonly SemaphoreSlim _schema = new(1, 1);
+    private bool _created;
+
+    /// <summary>Nothing is opened or created until the store is first used.</summary>
+    public TraceStore(IOptions<LoopOptions> options)
+    {
+        var capture = options.Value.Capture;
+        Kind = capture.Store;
+        _dialect = new Lazy<SqlDialect>(() => SqlDialect.Create(capture.Store, capture.ConnectionString));
+    }
+
+    public string Kind { get; }
+
+    public async Task InsertCapturesAsync(IReadOnlyList<CaptureRecord> records, long[] ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var r = records[i];
+            await using var command = Command(connection, """
+                INSERT INTO slmgw_captures (created_at, key_id, model, route, reason, status, latency_ms, input_tokens, output_tokens,
+                    confidence, stream, request_hash, cluster_id, tools, signature, request_json, answer_json)
+                VALUES (@at, @key, @model, @route, @reason, @status, @latency, @input, @output, @confidence, @stream, @hash, @cluster,
+                    @tools, @signature, @request, @answer)
+                RETURNING id
+                """,
+                ("at", r.CreatedAtMs), ("key", r.KeyId), ("model", r.Model), ("route", r.Route), ("reason", r.Reason), ("status", r.Status),
+                ("latency", r.LatencyMs), ("input", r.InputTokens), ("output", r.OutputTokens), ("confidence", r.Confidence),
+                ("stream", r.Stream ? 1 : 0), ("hash", r.RequestHash), ("cluster", r.ClusterId), ("tools", r.Tools),
+                ("signature", r.Signature), ("request", r.RequestJson), ("answer", r.AnswerJson));
+            command.Transaction = transaction;
+            ids[i] = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<long> CreateClusterAsync(float[] centroid, long atMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection,
+            "INSERT INTO slmgw_clusters (created_at, centroid, size, state, state_changed_at) VALUES (@at, @centroid, 1, @state, @at) RETURNING id",
+            ("at", atMs), ("centroid", Bytes(centroid)), ("state", ClusterStates.Observed));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task UpdateCentroidsAsync(IEnumerable<(long Id, float[] Centroid, long Size)> clusters, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        foreach (var (id, centroid, size) in clusters)
+        {
+            await using var command = Command(connection, "UPDATE slmgw_clusters SET centroid = @centroid, size = @size WHERE id = @id",
+                ("centroid", Bytes(centroid)), ("size", size), ("id", id));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public async Task<List<ClusterRow>> ClustersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT id, centroid, size, state, model, state_changed_at FROM slmgw_clusters ORDER BY id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<ClusterRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var blob = (byte[])reader.GetValue(1);
+            rows.Add(new ClusterRow(reader.GetInt64(0), MemoryMarshal.Cast<byte, float>(blob).ToArray(), reader.GetInt64(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Sets a cluster's state and records the change, in one transaction; false when the cluster does not exist.</summary>
+    public async Task<bool> ChangeStateAsync(ClusterEvent change, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var update = Command(connection, "UPDATE slmgw_clusters SET state = @state, model = @model, state_changed_at = @at WHERE id = @id",
+            ("state", change.ToState), ("model", change.Model), ("at", change.AtMs), ("id", change.ClusterId));
+        update.Transaction = transaction;
+        if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            return false;
+        }
+
+        await using var insert = Command(connection, """
+            INSERT INTO slmgw_cluster_events (cluster_id, at, from_state, to_state, model, actor, evidence)
+            VALUES (@cluster, @at, @from, @to, @model, @actor, @evidence)
+            """,
+            ("cluster", change.ClusterId), ("at", change.AtMs), ("from", change.FromState), ("to", change.ToState), ("model", change.Model),
+            ("actor", change.Actor), ("evidence", change.Evidence));
+        insert.Transaction = transaction;
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<List<ClusterEvent>> EventsAsync(long? clusterId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT cluster_id, at, from_state, to_state, model, actor, evidence FROM slmgw_cluster_events
+            WHERE @cluster IS NULL OR cluster_id = @cluster ORDER BY id
+            """, ("cluster", clusterId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<ClusterEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new ClusterEvent(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetString(6)));
+        }
+
+        return events;
+    }
+
+    public async Task InsertShadowResultAsync(ShadowResult result, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            INSERT INTO slmgw_shadow_results (capture_id, cluster_id, model, at, agreed, similarity, schema_valid, duration_ms)
+            VALUES (@capture, @cluster, @model, @at, @agreed, @similarity, @valid, @duration)
+            """,
+            ("capture", result.CaptureId), ("cluster", result.ClusterId), ("model", result.Model), ("at", result.AtMs), ("agreed", result.Agreed ? 1 : 0),
+            ("similarity", result.Similarity), ("valid", result.SchemaValid ? 1 : 0), ("duration", result.DurationMs));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Shadow evidence per cluster and model, counted since each cluster's last change of state.</summary>
+    public async Task<List<ShadowStats>> ShadowStatsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT s.cluster_id, s.model, COUNT(*), SUM(s.agreed), SUM(s.schema_valid), AVG(s.similarity)
+            FROM slmgw_shadow_results s JOIN slmgw_clusters c ON c.id = s.cluster_id
+            WHERE s.at >= c.state_changed_at
+            GROUP BY s.cluster_id, s.model ORDER BY s.cluster_id, s.model
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var stats = new List<ShadowStats>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            stats.Add(new ShadowStats(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetDouble(5)));
+        }
+
+        return stats;
+    }
+
+    /// <summary>Live traffic per cluster since each cluster's last change of state.</summary>
+    public async Task<List<TrafficStats>> TrafficStatsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT x.cluster_id, COUNT(*),
+                SUM(CASE WHEN x.route = 'remote' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN x.route = 'local' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN x.reason = 'cluster_promoted' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN x.reason LIKE 'escalated%' THEN 1 ELSE 0 END)
+            FROM slmgw_captures x JOIN slmgw_clusters c ON c.id = x.cluster_id
+            WHERE x.created_at >= c.state_changed_at
+            GROUP BY x.cluster_id ORDER BY x.cluster_id
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var stats = new List<TrafficStats>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            stats.Add(new TrafficStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+        }
+
+        return stats;
+    }
+
+    /// <summary>The newest captured calls of a cluster: signature, tools, request and answer (all redacted), route and status.</summary>
+    public async Task<List<(string? Signature, string? Tools, string? RequestJson, string? AnswerJson, string? Route, int Status, string? RequestHash)>> ClusterCallsAsync(
+        long clusterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT signature, tools, request_json, answer_json, route, status, request_hash FROM slmgw_captures
+            WHERE cluster_id = @cluster ORDER BY id DESC LIMIT @limit
+            """, ("cluster", clusterId), ("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var calls = new List<(string?, string?, string?, string?, string?, int, string?)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            calls.Add((Text(reader, 0), Text(reader, 1), Text(reader, 2), Text(reader, 3), Text(reader, 4), reader.GetInt32(5), Text(reader, 6)));
+        }
+
+        return calls;
+    }
+
+    public async Task<long> CountCapturesAsync(string? keyId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT COUNT(*) FROM slmgw_captures WHERE @key IS NULL OR key_id = @key", ("key", keyId));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Deletes captured calls (and their shadow results) of a key, older than a time, or both; returns how many calls.</summary>
+    public async Task<long> DeleteCapturesAsync(string? keyId, long? beforeMs, CancellationToken cancellationToken)
+    {
+        const string Match = "(@key IS NULL OR key_id = @key) AND (@before IS NULL OR created_at < @before)";
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var shadows = Command(connection, $"DELETE FROM slmgw_shadow_results WHERE capture_id IN (SELECT id FROM slmgw_captures WHERE {Match})",
+            ("key", keyId), ("before", beforeMs));
+        shadows.Transaction = transaction;
+        await shadows.ExecuteNonQueryAsync(cancellationToken);
+        await using var captures = Command(connection, $"DELETE FROM slmgw_captures WHERE {Match}", ("key", keyId), ("before", beforeMs));
+        captures.Transaction = transaction;
+        var deleted = await captures.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    public void Dispose()
+    {
+        if (_dialect.IsValueCreated)
+        {
+            _dialect.Value.Dispose();
+        }
+
+        _schema.Dispose();
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dialect.Value.OpenAsync(cancellationToken);
+        if (!_created)
+        {
+            await CreateSchemaAsync(connection, cancellationToken);
+        }
+
+        return connection;
+    }
+
+    private async Task CreateSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await _schema.WaitAsync(cancellationToken);
+        try
+        {
+            if (_created)
+            {
+                return;
+            }
+
+            var (id, blob) = (_dialect.Value.Identity, _dialect.Value.Blob);
+            string[] statements =
+            [
+                .. _dialect.Value.Setup(),
+                $"""
+                CREATE TABLE IF NOT EXISTS slmgw_captures (id {id}, created_at BIGINT NOT NULL, key_id TEXT, model TEXT, route TEXT, reason TEXT,
+                    status INTEGER NOT NULL, latency_ms DOUBLE PRECISION NOT NULL, input_tokens INTEGER, output_tokens INTEGER, confidence DOUBLE PRECISION,
+                    stream INTEGER NOT NULL, request_hash TEXT, cluster_id BIGINT, tools TEXT, signature TEXT, request_json TEXT, answer_json TEXT)
+                """,
+                "CREATE INDEX IF NOT EXISTS slmgw_captures_created ON slmgw_captures (created_at)",
+                "CREATE INDEX IF NOT EXISTS slmgw_captures_key ON slmgw_captures (key_id)",
+                "CREATE INDEX IF NOT EXISTS slmgw_captures_cluster ON slmgw_captures (cluster_id, created_at)",
+                $"""
+                CREATE TABLE IF NOT EXISTS slmgw_clusters (id {id}, created_at BIGINT NOT NULL, centroid {blob} NOT NULL, size BIGINT NOT NULL,
+                    state TEXT NOT NULL, model TEXT, state_changed_at BIGINT NOT NULL)
+                """,
+                $"""
+                CREATE TABLE IF NOT EXISTS slmgw_cluster_events (id {id}, cluster_id BIGINT NOT NULL, at BIGINT NOT NULL, from_state TEXT NOT NULL,
+                    to_state TEXT NOT NULL, model TEXT, actor TEXT NOT NULL, evidence TEXT NOT NULL)
+                """,
+                $"""
+                CREATE TABLE IF NOT EXISTS slmgw_shadow_results (id {id}, capture_id BIGINT NOT NULL, cluster_id BIGINT NOT NULL, model TEXT NOT NULL,
+                    at BIGINT NOT NULL, agreed INTEGER NOT NULL, similarity DOUBLE PRECISION NOT NULL, schema_valid INTEGER NOT NULL, duration_ms DOUBLE PRECISION NOT NULL)
+                """,
+                "CREATE INDEX IF NOT EXISTS slmgw_shadow_cluster ON slmgw_shadow_results (cluster_id, at)",
+            ];
+            foreach (var statement in statements)
+            {
+                await using var command = Command(connection, statement);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            _created = true;
+        }
+        finally
+        {
+            _schema.Release();
+        }
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            if (value is null)
+            {
+                // PostgreSQL must know a null's type, for the column it fills or the comparison it is in.
+                parameter.DbType = name switch
+                {
+                    "input" or "output" or "cluster" or "before" => System.Data.DbType.Int64,
+                    "confidence" => System.Data.DbType.Double,
+                    _ => System.Data.DbType.String,
+                };
+            }
+
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static byte[] Bytes(float[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+
+    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
