@@ -1,3 +1,4 @@
+using SlmGateway.Benchmarks.Conversion;
 using SlmGateway.Benchmarks.Local;
 using SlmGateway.Benchmarks.Proxy;
 using SlmGateway.Benchmarks.Routing;
@@ -8,6 +9,7 @@ return args.FirstOrDefault() switch
     "proxy" => await ProxyBenchmark.RunAsync(BenchmarkArguments.Parse(args[1..])),
     "local" => await LocalBenchmark.RunAsync(LocalArguments.Parse(args[1..])),
     "router-eval" => RouterEvaluation.Run(args[1..]),
+    "cluster-eval" => ClusterEvaluation.Run(args[1..]),
     "bare-yarp" => await BareYarpProxy.RunAsync(args[1..]),
     _ => Usage(),
 };
@@ -21,6 +23,7 @@ static int Usage()
                SlmGateway.Benchmarks local [--tokens 128] [--repeats 3] [--threads 2] [--concurrency 1,2,4]
                                            [--model-dir /tmp/slmgw-bench/qwen2.5-0.5b]
                SlmGateway.Benchmarks router-eval [--data ../shared/data | --labelled my-traffic.jsonl] [--exemplars file.jsonl] [--threshold 0.5]
+               SlmGateway.Benchmarks cluster-eval [--data ../shared/data] [--similarity 0.6,0.7,0.8]
         """);
     return 2;
 }

@@ -35,7 +35,7 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
         {
             signature = redactor.Redact(TaskSignature.Of(chat));
             hash = TaskHash(signature, request ?? redactor.Redact(JsonNode.Parse(call.Request!)) as JsonObject);
-            clusterId = await ClusterOfAsync(hash, signature, call.At, cancellationToken);
+            clusterId = await ClusterOfAsync(hash, TaskSignature.Key(chat), signature, call.At, cancellationToken);
         }
 
         var record = new CaptureRecord(
@@ -45,24 +45,24 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
         return new ProcessedCall(record, chat, answer);
     }
 
-    private async Task<long> ClusterOfAsync(string hash, string signature, DateTimeOffset at, CancellationToken cancellationToken)
+    private async Task<long> ClusterOfAsync(string hash, string key, string signature, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (_clusterByHash.TryGetValue(hash, out var known))
         {
             return known;
         }
 
-        var embedding = embedder.Embed(signature);
+        var embedding = TaskSignature.Embed(embedder, signature);
         long id;
-        if (clusters.Nearest(embedding) is { } nearest)
+        if (clusters.Nearest(key, embedding) is { } nearest)
         {
             id = nearest.Id;
             clusters.Join(id, embedding);
         }
         else
         {
-            id = await store.CreateClusterAsync(embedding, at.ToUnixTimeMilliseconds(), cancellationToken);
-            clusters.Add(new ClusterRow(id, embedding, 1, ClusterStates.Observed, null, at.ToUnixTimeMilliseconds()));
+            id = await store.CreateClusterAsync(key, embedding, at.ToUnixTimeMilliseconds(), cancellationToken);
+            clusters.Add(new ClusterRow(id, key, embedding, 1, ClusterStates.Observed, null, at.ToUnixTimeMilliseconds()));
         }
 
         if (_clusterByHash.Count >= RememberedTasks)

@@ -5,9 +5,10 @@ using SlmGateway.Conversion.Store;
 namespace SlmGateway.Conversion.Clustering;
 
 /// <summary>
-/// Task clusters in memory, grown online without a preset number: a task joins the nearest cluster
-/// whose centre is at least <c>Clustering:Similarity</c> away in cosine terms (the centre moves to the
-/// running mean), else it starts a new one. The writer changes it; routing reads an immutable view.
+/// Task clusters in memory, grown online without a preset number: a task joins the nearest cluster of
+/// its key whose centre has a cosine similarity of at least <c>Clustering:Similarity</c> with it (the
+/// centre moves to the running mean), else it starts a new one. The writer changes it; routing reads
+/// an immutable view.
 /// </summary>
 internal sealed class ClusterIndex(IOptionsMonitor<LoopOptions> options)
 {
@@ -20,14 +21,19 @@ internal sealed class ClusterIndex(IOptionsMonitor<LoopOptions> options)
     /// <summary>True when some cluster is promoted or demoted, so routing has a reason to look.</summary>
     public bool AnyDecided => _view.Any(c => c.State != ClusterStates.Observed);
 
-    /// <summary>The nearest cluster close enough to join, from the current view.</summary>
-    public ClusterView? Nearest(float[] embedding)
+    /// <summary>The nearest cluster of the key close enough to join, from the current view.</summary>
+    public ClusterView? Nearest(string key, float[] embedding)
     {
         var bar = options.CurrentValue.Clustering.Similarity;
         ClusterView? best = null;
         var bestSimilarity = float.MinValue;
         foreach (var cluster in _view)
         {
+            if (!string.Equals(cluster.Key, key, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var similarity = TensorPrimitives.Dot(cluster.Centroid, embedding);
             if (similarity >= bar && similarity > bestSimilarity)
             {
@@ -72,7 +78,7 @@ internal sealed class ClusterIndex(IOptionsMonitor<LoopOptions> options)
                 }
                 else
                 {
-                    _entries[row.Id] = new Entry(row.Id, row.Centroid, row.Size, row.State, row.Model);
+                    _entries[row.Id] = new Entry(row.Id, row.Key, row.Centroid, row.Size, row.State, row.Model);
                 }
             }
 
@@ -96,7 +102,7 @@ internal sealed class ClusterIndex(IOptionsMonitor<LoopOptions> options)
     {
         lock (_lock)
         {
-            _entries[row.Id] = new Entry(row.Id, row.Centroid, row.Size, row.State, row.Model);
+            _entries[row.Id] = new Entry(row.Id, row.Key, row.Centroid, row.Size, row.State, row.Model);
             Publish();
         }
     }
@@ -118,11 +124,12 @@ internal sealed class ClusterIndex(IOptionsMonitor<LoopOptions> options)
     }
 
     private void Publish() =>
-        _view = _entries.Values.Select(e => new ClusterView(e.Id, e.Centroid.ToArray(), e.State, e.Model)).ToArray();
+        _view = _entries.Values.Select(e => new ClusterView(e.Id, e.Key, e.Centroid.ToArray(), e.State, e.Model)).ToArray();
 
-    private sealed class Entry(long id, float[] centroid, long size, string state, string? model)
+    private sealed class Entry(long id, string key, float[] centroid, long size, string state, string? model)
     {
         public long Id { get; } = id;
+        public string Key { get; } = key;
         public float[] Centroid { get; } = centroid;
         public long Size { get; set; } = size;
         public string State { get; set; } = state;
@@ -132,4 +139,4 @@ internal sealed class ClusterIndex(IOptionsMonitor<LoopOptions> options)
 }
 
 /// <summary>A cluster as routing sees it.</summary>
-internal sealed record ClusterView(long Id, float[] Centroid, string State, string? Model);
+internal sealed record ClusterView(long Id, string Key, float[] Centroid, string State, string? Model);

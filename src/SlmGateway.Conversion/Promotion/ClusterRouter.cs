@@ -21,7 +21,7 @@ internal sealed class ClusterRouter(ClusterIndex clusters, PiiRedactor redactor,
             return null;
         }
 
-        var cluster = clusters.Nearest(embedder.Embed(redactor.Redact(TaskSignature.Of(request))));
+        var cluster = clusters.Nearest(TaskSignature.Key(request), TaskSignature.Embed(embedder, redactor.Redact(TaskSignature.Of(request))));
         return cluster?.State switch
         {
             ClusterStates.Promoted => new ClusterRoutingDecision(new RoutingDecision(BackendKeys.Local, RoutingReasons.ClusterPromoted, 1), cluster.Id, cluster.Model),

@@ -20,8 +20,8 @@ internal sealed record CaptureRecord(
     string? RequestJson,
     string? AnswerJson);
 
-/// <summary>A task cluster: its centre in embedding space, its size and its routing state.</summary>
-internal sealed record ClusterRow(long Id, float[] Centroid, long Size, string State, string? Model, long StateChangedAtMs);
+/// <summary>A task cluster: its key (see <c>TaskSignature.Key</c>), its centre in embedding space, its size and its routing state.</summary>
+internal sealed record ClusterRow(long Id, string Key, float[] Centroid, long Size, string State, string? Model, long StateChangedAtMs);
 
 /// <summary>A change of a cluster's state, with the evidence it was made on.</summary>
 internal sealed record ClusterEvent(long ClusterId, long AtMs, string FromState, string ToState, string? Model, string Actor, string Evidence);

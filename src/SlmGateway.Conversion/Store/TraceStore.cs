@@ -49,12 +49,12 @@ internal sealed class TraceStore : IDisposable
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<long> CreateClusterAsync(float[] centroid, long atMs, CancellationToken cancellationToken)
+    public async Task<long> CreateClusterAsync(string key, float[] centroid, long atMs, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection,
-            "INSERT INTO slmgw_clusters (created_at, centroid, size, state, state_changed_at) VALUES (@at, @centroid, 1, @state, @at) RETURNING id",
-            ("at", atMs), ("centroid", Bytes(centroid)), ("state", ClusterStates.Observed));
+            "INSERT INTO slmgw_clusters (created_at, task_key, centroid, size, state, state_changed_at) VALUES (@at, @key, @centroid, 1, @state, @at) RETURNING id",
+            ("at", atMs), ("key", key), ("centroid", Bytes(centroid)), ("state", ClusterStates.Observed));
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -72,14 +72,14 @@ internal sealed class TraceStore : IDisposable
     public async Task<List<ClusterRow>> ClustersAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT id, centroid, size, state, model, state_changed_at FROM slmgw_clusters ORDER BY id");
+        await using var command = Command(connection, "SELECT id, task_key, centroid, size, state, model, state_changed_at FROM slmgw_clusters ORDER BY id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<ClusterRow>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var blob = (byte[])reader.GetValue(1);
-            rows.Add(new ClusterRow(reader.GetInt64(0), MemoryMarshal.Cast<byte, float>(blob).ToArray(), reader.GetInt64(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5)));
+            var blob = (byte[])reader.GetValue(2);
+            rows.Add(new ClusterRow(reader.GetInt64(0), reader.GetString(1), MemoryMarshal.Cast<byte, float>(blob).ToArray(), reader.GetInt64(3), reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt64(6)));
         }
 
         return rows;
@@ -271,7 +271,7 @@ internal sealed class TraceStore : IDisposable
                 "CREATE INDEX IF NOT EXISTS slmgw_captures_key ON slmgw_captures (key_id)",
                 "CREATE INDEX IF NOT EXISTS slmgw_captures_cluster ON slmgw_captures (cluster_id, created_at)",
                 $"""
-                CREATE TABLE IF NOT EXISTS slmgw_clusters (id {id}, created_at BIGINT NOT NULL, centroid {blob} NOT NULL, size BIGINT NOT NULL,
+                CREATE TABLE IF NOT EXISTS slmgw_clusters (id {id}, created_at BIGINT NOT NULL, task_key TEXT NOT NULL, centroid {blob} NOT NULL, size BIGINT NOT NULL,
                     state TEXT NOT NULL, model TEXT, state_changed_at BIGINT NOT NULL)
                 """,
                 $"""
