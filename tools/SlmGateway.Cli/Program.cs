@@ -1,0 +1,3 @@
+using SlmGateway.Cli;
+
+return await AdminCli.RunAsync(args, Console.Out, Console.Error);
