@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "local" => await LocalBenchmark.RunAsync(LocalArguments.Parse(args[1..])),
     "router-eval" => RouterEvaluation.Run(args[1..]),
     "cluster-eval" => ClusterEvaluation.Run(args[1..]),
+    "replay" => await Replay.RunAsync(args[1..]),
     "bare-yarp" => await BareYarpProxy.RunAsync(args[1..]),
     _ => Usage(),
 };
@@ -24,6 +25,8 @@ static int Usage()
                                            [--model-dir /tmp/slmgw-bench/qwen2.5-0.5b]
                SlmGateway.Benchmarks router-eval [--data ../shared/data | --labelled my-traffic.jsonl] [--exemplars file.jsonl] [--threshold 0.5]
                SlmGateway.Benchmarks cluster-eval [--data ../shared/data] [--similarity 0.6,0.7,0.8]
+               SlmGateway.Benchmarks replay [--data ../shared/data | --file calls.jsonl] [--limit N] [--model-dir models/tiny-random]
+                                            [--shadow-rate 1] [--min-samples 5]
         """);
     return 2;
 }

@@ -18,6 +18,7 @@ public static class RoutingServiceCollectionExtensions
         services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section);
         services.TryAddSingleton<SemanticScorer>();
         services.TryAddSingleton<ITextEmbedder>(provider => provider.GetRequiredService<SemanticScorer>());
+        services.TryAddKeyedSingleton<ITextEmbedder>(TextEmbedders.Background, (_, _) => new GuardedEmbedder(threads: 1));
         services.TryAddSingleton<IRequestClassifier, RequestClassifier>();
         services.AddHostedService<SemanticWarmUp>();
         return services;

@@ -5,7 +5,7 @@ namespace SlmGateway.Benchmarks.Proxy;
 internal sealed record BenchmarkArguments(
     int Connections, int WarmupSeconds, int MeasureSeconds, int Repeats, int SequentialRequests, int SoakMinutes, string[] Targets)
 {
-    public static readonly string[] AllTargets = ["direct", "bare-yarp", "gateway"];
+    public static readonly string[] AllTargets = ["direct", "bare-yarp", "gateway", "gateway-capture"];
 
     public static BenchmarkArguments Parse(string[] args)
     {

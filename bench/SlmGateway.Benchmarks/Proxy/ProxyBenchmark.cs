@@ -53,13 +53,14 @@ internal static class ProxyBenchmark
         await using var child = target switch
         {
             "bare-yarp" => await ChildProcess.StartAsync("bare-yarp", new Uri(BareYarpUrl, "healthz"), ProxyCore, Environment.ProcessPath!, "bare-yarp", BareYarpUrl.ToString().TrimEnd('/'), upstream.Address),
-            "gateway" => await StartGatewayAsync(upstream),
+            "gateway" => await StartGatewayAsync(upstream, capture: false),
+            "gateway-capture" => await StartGatewayAsync(upstream, capture: true),
             _ => null,
         };
         var baseUrl = target switch
         {
             "bare-yarp" => BareYarpUrl,
-            "gateway" => GatewayUrl,
+            "gateway" or "gateway-capture" => GatewayUrl,
             _ => new Uri(upstream.Address + "/"),
         };
 
@@ -76,14 +77,19 @@ internal static class ProxyBenchmark
         return new TargetRun(measured, ttfb, sequential, rss, warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1, cpuPerRequest);
     }
 
-    /// <summary>The gateway as it ships: its own assembly, runtime configuration and appsettings.json.</summary>
-    private static Task<ChildProcess> StartGatewayAsync(FakeUpstream upstream) =>
-        ChildProcess.StartAsync("gateway", new Uri(GatewayUrl, "healthz"), ProxyCore, "dotnet",
+    /// <summary>
+    /// The gateway as it ships (its own assembly, runtime configuration and appsettings.json), with
+    /// capture off, or on into a fresh SQLite file (the default store).
+    /// </summary>
+    private static Task<ChildProcess> StartGatewayAsync(FakeUpstream upstream, bool capture) =>
+        ChildProcess.StartAsync(capture ? "gateway-capture" : "gateway", new Uri(GatewayUrl, "healthz"), ProxyCore, "dotnet",
             Path.Combine(AppContext.BaseDirectory, "SlmGateway.dll"),
             $"--Urls={GatewayUrl.ToString().TrimEnd('/')}",
             "--SlmGateway:Remote:Upstreams:0:Name=bench",
             $"--SlmGateway:Remote:Upstreams:0:BaseUrl={upstream.BaseUrl}",
-            "--SlmGateway:Remote:Upstreams:0:Models:bench-model=bench-model");
+            "--SlmGateway:Remote:Upstreams:0:Models:bench-model=bench-model",
+            $"--SlmGateway:Loop:Capture:Enabled={capture}",
+            $"--SlmGateway:Loop:Capture:ConnectionString=Data Source={Path.Combine(Path.GetTempPath(), $"slmgw-bench-{Guid.NewGuid():N}.db")}");
 
     private static void Report(Dictionary<string, List<TargetRun>> runs)
     {
@@ -112,13 +118,15 @@ internal static class ProxyBenchmark
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"gateway / bare YARP requests/s: {Rps("gateway") / Rps("bare-yarp"):F2}x; one-at-a-time p50 over bare YARP: {SeqP50("gateway") - SeqP50("bare-yarp"):F3} ms; TTFB over bare YARP: {Ttfb("gateway") - Ttfb("bare-yarp"):F3} ms (medians of {runs["gateway"].Count} repeats)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"capture on / off requests/s: {Rps("gateway-capture") / Rps("gateway"):F2}x; one-at-a-time p50 with capture: {SeqP50("gateway-capture") - SeqP50("gateway"):+0.000;-0.000} ms"));
     }
 
     private static async Task SoakAsync(FakeUpstream upstream, BenchmarkArguments options)
     {
         Console.WriteLine();
         Console.WriteLine($"soak: gateway at {options.Connections} connections for {options.SoakMinutes} min");
-        await using var gateway = await StartGatewayAsync(upstream);
+        await using var gateway = await StartGatewayAsync(upstream, capture: false);
         using var load = new LoadGenerator(GatewayUrl, options.Connections);
         var slices = options.SoakMinutes * 2;
         var samples = new List<double>();

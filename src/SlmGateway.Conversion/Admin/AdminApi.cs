@@ -12,6 +12,7 @@ using SlmGateway.Conversion.Capture;
 using SlmGateway.Conversion.Clustering;
 using SlmGateway.Conversion.Export;
 using SlmGateway.Conversion.Promotion;
+using SlmGateway.Conversion.Shadow;
 using SlmGateway.Conversion.Store;
 using SlmGateway.Core.Configuration;
 
@@ -42,9 +43,10 @@ public static class AdminApi
         return app;
     }
 
-    private static async Task<IResult> Status(CaptureQueue queue, TraceStore store, ClusterIndex clusters, CancellationToken cancellationToken)
+    private static async Task<IResult> Status(CaptureQueue queue, ShadowSampler shadow, TraceStore store, ClusterIndex clusters, CancellationToken cancellationToken)
     {
         var counts = queue.Counts;
+        var shadowCounts = shadow.Counts;
         long? captured = null;
         string? storeError = null;
         try
@@ -69,6 +71,13 @@ public static class AdminApi
                 ["written"] = counts.Written,
                 ["failed"] = counts.Failed,
                 ["waiting"] = counts.Waiting,
+            },
+            ["shadow"] = new JsonObject
+            {
+                ["queued"] = shadowCounts.Queued,
+                ["dropped"] = shadowCounts.Dropped,
+                ["evaluated"] = shadowCounts.Evaluated,
+                ["skipped"] = shadowCounts.Skipped,
             },
         });
     }

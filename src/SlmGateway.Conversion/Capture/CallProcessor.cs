@@ -8,6 +8,7 @@ using SlmGateway.Contracts.Serialization;
 using SlmGateway.Conversion.Clustering;
 using SlmGateway.Conversion.Redaction;
 using SlmGateway.Conversion.Store;
+using Microsoft.Extensions.DependencyInjection;
 using SlmGateway.Core.Conversion;
 
 namespace SlmGateway.Conversion.Capture;
@@ -16,7 +17,7 @@ namespace SlmGateway.Conversion.Capture;
 /// Turns a captured call into what is stored: request and answer redacted, a hash of the redacted
 /// task for de-duplication, and the task's cluster (its signature embedded, joined or started).
 /// </summary>
-internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder, ClusterIndex clusters, TraceStore store, IOptionsMonitor<LoopOptions> options)
+internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(TextEmbedders.Background)] ITextEmbedder embedder, ClusterIndex clusters, TraceStore store, IOptionsMonitor<LoopOptions> options)
 {
     // Identical tasks recur (agents resend the same step): their cluster is remembered instead of embedded again.
     private const int RememberedTasks = 10_000;

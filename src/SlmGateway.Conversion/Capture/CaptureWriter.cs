@@ -8,9 +8,10 @@ using SlmGateway.Conversion.Store;
 namespace SlmGateway.Conversion.Capture;
 
 /// <summary>
-/// Writes captured calls to the store in batches, one transaction each, off the request path. A
-/// batch the store refuses is counted as failed and the writer pauses; meanwhile the queue fills and
-/// drops, so a store that is down or slow never holds up a request.
+/// Writes captured calls to the store in batches, one transaction each, off the request path, on a
+/// thread of the lowest priority. A batch the store refuses is counted as failed and the writer
+/// pauses; meanwhile the queue fills and drops, so a store that is down or slow never holds up a
+/// request.
 /// </summary>
 internal sealed partial class CaptureWriter(
     CaptureQueue queue, CallProcessor processor, TraceStore store, ClusterIndex clusters, ShadowSampler shadow,
@@ -20,7 +21,10 @@ internal sealed partial class CaptureWriter(
     private static readonly TimeSpan DrainOnStop = TimeSpan.FromSeconds(5);
     private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundThread.RunAsync("slmgw-capture", () => WriteUntilStoppedAsync(stoppingToken));
+
+    private async Task WriteUntilStoppedAsync(CancellationToken stoppingToken)
     {
         var batch = new List<CapturedCall>();
         try

