@@ -26,7 +26,7 @@ static int Usage()
                SlmGateway.Benchmarks router-eval [--data ../shared/data | --labelled my-traffic.jsonl] [--exemplars file.jsonl] [--threshold 0.5]
                SlmGateway.Benchmarks cluster-eval [--data ../shared/data] [--similarity 0.6,0.7,0.8]
                SlmGateway.Benchmarks replay [--data ../shared/data | --file calls.jsonl] [--limit N] [--model-dir models/tiny-random]
-                                            [--shadow-rate 1] [--min-samples 5]
+                                            [--shadow-rate 1] [--min-samples 5] [--max-output-tokens 64]
         """);
     return 2;
 }

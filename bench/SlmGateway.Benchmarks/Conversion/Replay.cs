@@ -63,7 +63,7 @@ internal static class Replay
             "--SlmGateway:Local:Models:0:Tasks:1=json",
             "--SlmGateway:Local:Models:0:Tasks:2=chat",
             $"--SlmGateway:Local:Models:0:RandomWeights={model.Contains("random", StringComparison.Ordinal)}",
-            "--SlmGateway:Local:Models:0:MaxOutputTokens=256",
+            $"--SlmGateway:Local:Models:0:MaxOutputTokens={Option(args, "--max-output-tokens") ?? "64"}",
             "--SlmGateway:Routing:LocalModel=replay-slm",
             "--SlmGateway:Routing:RemoteModel=gpt-4o-mini",
             "--SlmGateway:Remote:Upstreams:0:Name=replay",

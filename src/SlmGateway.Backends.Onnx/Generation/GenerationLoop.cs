@@ -46,6 +46,11 @@ internal static class GenerationLoop
         var (firstToken, lastToken) = (0d, 0d);
         using var parameters = CreateParameters(model, plan);
         using var generator = new Generator(model.Model, parameters);
+        if (plan.Adapter is { } adapter && model.Adapters is { } adapters)
+        {
+            generator.SetActiveAdapter(adapters, adapter);
+        }
+
         generator.AppendTokens(plan.PromptTokens);
         using var decoder = model.Tokenizer.CreateStream();
         var stop = new StopSequenceFilter(plan.Stop);

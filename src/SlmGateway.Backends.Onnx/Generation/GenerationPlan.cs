@@ -12,6 +12,9 @@ internal sealed record GenerationPlan(
     int? TopLogprobs,
     bool MeasureConfidence)
 {
+    /// <summary>The LoRA adapter to activate, by name, when the request's task cluster has one.</summary>
+    public string? Adapter { get; init; }
+
     /// <summary>
     /// Log-probabilities are read from the logits only when something uses them. The first token's
     /// logits come with the whole prompt's (prompt length × vocabulary floats: 180 MB for 300 tokens

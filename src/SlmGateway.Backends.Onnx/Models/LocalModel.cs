@@ -8,9 +8,10 @@ namespace SlmGateway.Backends.Onnx.Models;
 /// <summary>A loaded model: the GenAI model and tokenizer shared by all its generations, and its admission queue.</summary>
 internal sealed class LocalModel : IDisposable
 {
-    private LocalModel(LocalModelOptions options, ModelFolder folder, Model model, Tokenizer tokenizer)
+    private LocalModel(LocalModelOptions options, ModelFolder folder, Model model, Tokenizer tokenizer, Adapters? adapters)
     {
         Options = options;
+        Adapters = adapters;
         Folder = folder;
         Model = model;
         Tokenizer = tokenizer;
@@ -28,6 +29,9 @@ internal sealed class LocalModel : IDisposable
     public Model Model { get; }
 
     public Tokenizer Tokenizer { get; }
+
+    /// <summary>The model's LoRA adapters, loaded by name; null when it has none.</summary>
+    public Adapters? Adapters { get; }
 
     public IToolCallSyntax Syntax { get; }
 
@@ -54,15 +58,42 @@ internal sealed class LocalModel : IDisposable
         var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         config.Overlay("{\"model\":{\"decoder\":{\"session_options\":{\"intra_op_num_threads\":" + threads.ToString(CultureInfo.InvariantCulture) + "}}}}");
         var model = new Model(config);
+        Adapters? adapters = null;
         try
         {
-            return new LocalModel(options, folder, model, new Tokenizer(model));
+            adapters = LoadAdapters(options, model);
+            return new LocalModel(options, folder, model, new Tokenizer(model), adapters);
         }
         catch
         {
+            adapters?.Dispose();
             model.Dispose();
             throw;
         }
+    }
+
+    private static Adapters? LoadAdapters(LocalModelOptions options, Model model)
+    {
+        if (options.Adapters.Count == 0)
+        {
+            return null;
+        }
+
+        var adapters = new Adapters(model);
+        foreach (var adapter in options.Adapters)
+        {
+            try
+            {
+                adapters.LoadAdapter(adapter.Path, adapter.Name);
+            }
+            catch (OnnxRuntimeGenAIException ex)
+            {
+                adapters.Dispose();
+                throw new InvalidOperationException($"adapter '{adapter.Name}' at '{adapter.Path}' could not be loaded: {ex.Message}", ex);
+            }
+        }
+
+        return adapters;
     }
 
     public void Dispose()
@@ -70,6 +101,7 @@ internal sealed class LocalModel : IDisposable
         Threads.Dispose();
         Scheduler.Dispose();
         Tokenizer.Dispose();
+        Adapters?.Dispose();
         Model.Dispose();
     }
 }

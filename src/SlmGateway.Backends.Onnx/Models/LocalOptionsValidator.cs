@@ -44,6 +44,7 @@ internal sealed class LocalOptionsValidator : IValidateOptions<LocalOptions>
                 failures.Add($"Local model '{label}': MaxQueueWait must be positive.");
             }
 
+            ValidateAdapters(model, label, failures);
             if (string.IsNullOrWhiteSpace(model.Path))
             {
                 failures.Add($"Local model '{label}': Path is empty.");
@@ -55,5 +56,27 @@ internal sealed class LocalOptionsValidator : IValidateOptions<LocalOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateAdapters(LocalModelOptions model, string label, List<string> failures)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var adapter in model.Adapters)
+        {
+            if (string.IsNullOrWhiteSpace(adapter.Name) || !names.Add(adapter.Name))
+            {
+                failures.Add($"Local model '{label}': every adapter needs a Name of its own ('{adapter.Name}').");
+            }
+
+            if (!File.Exists(adapter.Path))
+            {
+                failures.Add($"Local model '{label}': adapter '{adapter.Name}' file '{adapter.Path}' does not exist.");
+            }
+
+            if (adapter.Clusters.Count == 0)
+            {
+                failures.Add($"Local model '{label}': adapter '{adapter.Name}' lists no Clusters to serve.");
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ internal static class ChatPlanner
 {
     private const double DefaultTemperature = 1.0;
 
-    public static (LocalChatPlan? Plan, GatewayError? Error) Plan(LocalModel model, ChatCompletionRequest request)
+    public static (LocalChatPlan? Plan, GatewayError? Error) Plan(LocalModel model, ChatCompletionRequest request, string? adapter = null)
     {
         var name = model.Options.Name;
         if (request.N is { } n && n != 1)
@@ -66,7 +66,7 @@ internal static class ChatPlanner
             StopSequences(request.Stop),
             guidance,
             request.Logprobs == true ? request.TopLogprobs ?? 0 : null,
-            MeasureConfidence: true);
+            MeasureConfidence: true) { Adapter = adapter };
         var plan = new LocalChatPlan(
             generation,
             mode,

@@ -49,7 +49,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry, IOptionsMonitor<
             return BackendOutcome.Failed(GatewayError.Unavailable($"The local model '{name}' failed to load."), name);
         }
 
-        var (plan, error) = ChatPlanner.Plan(model, request.Chat);
+        var (plan, error) = ChatPlanner.Plan(model, request.Chat, request.Adapter);
         if (error is not null)
         {
             return BackendOutcome.Failed(error, name);

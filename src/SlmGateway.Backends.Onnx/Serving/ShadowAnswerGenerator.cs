@@ -16,7 +16,7 @@ internal sealed class ShadowAnswerGenerator(LocalModelRegistry registry) : ILoca
     // Only the answer's form is judged here; confidence is the live router's business.
     private static readonly RoutingOptions FormOnly = new() { MinConfidenceMean = double.NegativeInfinity, MinConfidenceMin = double.NegativeInfinity };
 
-    public async ValueTask<LocalShadowAnswer?> TryAnswerAsync(string model, ChatCompletionRequest request, CancellationToken cancellationToken)
+    public async ValueTask<LocalShadowAnswer?> TryAnswerAsync(string model, string? adapter, ChatCompletionRequest request, CancellationToken cancellationToken)
     {
         if (registry.Find(model) is not { IsCompletedSuccessfully: true } loading)
         {
@@ -29,7 +29,7 @@ internal sealed class ShadowAnswerGenerator(LocalModelRegistry registry) : ILoca
             return null;
         }
 
-        var (plan, error) = ChatPlanner.Plan(local, request);
+        var (plan, error) = ChatPlanner.Plan(local, request, adapter);
         if (error is not null)
         {
             return new LocalShadowAnswer(null, null, "unsupported", TimeSpan.Zero);

@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Options;
 using SlmGateway.Contracts.Chat;
 using SlmGateway.Conversion.Clustering;
 using SlmGateway.Conversion.Redaction;
 using SlmGateway.Conversion.Store;
+using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Conversion;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
@@ -9,10 +11,11 @@ using SlmGateway.Core.Routing;
 namespace SlmGateway.Conversion.Promotion;
 
 /// <summary>
-/// Sends a request whose task falls in a promoted cluster to that cluster's local model, and one in a
-/// demoted cluster to remote. Embeds the request only while some cluster is promoted or demoted.
+/// Sends a request whose task falls in a promoted cluster to that cluster's local model (with the
+/// model's LoRA adapter for the cluster, when it registers one), and one in a demoted cluster to
+/// remote. Embeds the request only while some cluster is promoted or demoted.
 /// </summary>
-internal sealed class ClusterRouter(ClusterIndex clusters, PiiRedactor redactor, ITextEmbedder embedder) : IClusterRouting
+internal sealed class ClusterRouter(ClusterIndex clusters, PiiRedactor redactor, ITextEmbedder embedder, IOptionsMonitor<LocalOptions> local) : IClusterRouting
 {
     public ClusterRoutingDecision? Decide(ChatCompletionRequest request)
     {
@@ -24,9 +27,14 @@ internal sealed class ClusterRouter(ClusterIndex clusters, PiiRedactor redactor,
         var cluster = clusters.Nearest(TaskSignature.Key(request), TaskSignature.Embed(embedder, redactor.Redact(TaskSignature.Of(request))));
         return cluster?.State switch
         {
-            ClusterStates.Promoted => new ClusterRoutingDecision(new RoutingDecision(BackendKeys.Local, RoutingReasons.ClusterPromoted, 1), cluster.Id, cluster.Model),
+            ClusterStates.Promoted => new ClusterRoutingDecision(
+                new RoutingDecision(BackendKeys.Local, RoutingReasons.ClusterPromoted, 1) { Adapter = LocalAdapterOptions.For(Model(cluster.Model), cluster.Id) },
+                cluster.Id,
+                cluster.Model),
             ClusterStates.Demoted => new ClusterRoutingDecision(new RoutingDecision(BackendKeys.Remote, RoutingReasons.ClusterDemoted, 0), cluster.Id, null),
             _ => null,
         };
     }
+
+    private LocalModelOptions? Model(string? name) => local.CurrentValue.Models.FirstOrDefault(m => m.Name == name);
 }

@@ -2,19 +2,21 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SlmGateway.Conversion.Store;
+using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Conversion;
 using SlmGateway.Core.Diagnostics;
 
 namespace SlmGateway.Conversion.Shadow;
 
 /// <summary>
-/// Runs local candidates on sampled remote calls, one at a time, only while the model is idle, and
+/// Runs local candidates (with their LoRA adapter for the call's cluster, when they register one) on
+/// sampled remote calls, one at a time, only while the model is idle, and
 /// within <c>Shadow:CpuBudget</c>: after a run of d seconds it rests d × (1 − budget) / budget.
 /// Each result is stored per cluster and model.
 /// </summary>
 internal sealed partial class ShadowEvaluator(
     ShadowSampler sampler, ILocalAnswerGenerator generator, AgreementScorer scorer, TraceStore store,
-    IOptionsMonitor<LoopOptions> options, GatewayMetrics metrics, ILogger<ShadowEvaluator> logger) : BackgroundService
+    IOptionsMonitor<LoopOptions> options, IOptionsMonitor<LocalOptions> local, GatewayMetrics metrics, ILogger<ShadowEvaluator> logger) : BackgroundService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(30);
@@ -43,8 +45,9 @@ internal sealed partial class ShadowEvaluator(
     private async Task EvaluateAsync(ShadowItem item, string model, CancellationToken cancellationToken)
     {
         var waited = TimeSpan.Zero;
+        var adapter = LocalAdapterOptions.For(local.CurrentValue.Models.FirstOrDefault(m => m.Name == model), item.ClusterId);
         LocalShadowAnswer? answer;
-        while ((answer = await generator.TryAnswerAsync(model, item.Request, cancellationToken)) is null && waited < MaxIdleWait)
+        while ((answer = await generator.TryAnswerAsync(model, adapter, item.Request, cancellationToken)) is null && waited < MaxIdleWait)
         {
             await Task.Delay(IdlePoll, cancellationToken);
             waited += IdlePoll;

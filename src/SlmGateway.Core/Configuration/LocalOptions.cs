@@ -58,4 +58,23 @@ public sealed class LocalModelOptions
 
     /// <summary>The model writes random text (a generated fixture); said at start-up and in <c>/v1/models</c>.</summary>
     public bool RandomWeights { get; set; }
+
+    /// <summary>LoRA adapters (GenAI <c>.onnx_adapter</c> files), each active for the task clusters it was trained on.</summary>
+    public List<LocalAdapterOptions> Adapters { get; set; } = [];
+}
+
+/// <summary>A LoRA adapter of a local model and the task clusters (conversion loop ids) it serves.</summary>
+public sealed class LocalAdapterOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The <c>.onnx_adapter</c> file, for a model exported with LoRA inputs.</summary>
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>The clusters whose requests this model serves with the adapter active (when promoted, and in shadow runs).</summary>
+    public List<long> Clusters { get; set; } = [];
+
+    /// <summary>The adapter a model uses for a cluster, if it has one.</summary>
+    public static string? For(LocalModelOptions? model, long clusterId) =>
+        model?.Adapters.FirstOrDefault(adapter => adapter.Clusters.Contains(clusterId))?.Name;
 }

@@ -6,7 +6,7 @@ namespace SlmGateway.Core.Conversion;
 public interface ILocalAnswerGenerator
 {
     /// <summary>The local model's answer (rejected as <c>unsupported</c> when the model cannot take the request), or null while the model is busy or not loaded.</summary>
-    ValueTask<LocalShadowAnswer?> TryAnswerAsync(string model, ChatCompletionRequest request, CancellationToken cancellationToken);
+    ValueTask<LocalShadowAnswer?> TryAnswerAsync(string model, string? adapter, ChatCompletionRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>

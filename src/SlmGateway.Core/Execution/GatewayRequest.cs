@@ -24,4 +24,7 @@ public sealed record GatewayRequest(
 {
     /// <summary>Serve the local answer as it is, without validation: the remote model has already failed.</summary>
     public bool AcceptLocalAsIs { get; init; }
+
+    /// <summary>The local model's LoRA adapter for this request's task cluster, when it has one.</summary>
+    public string? Adapter { get; init; }
 }

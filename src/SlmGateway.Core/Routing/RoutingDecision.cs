@@ -1,7 +1,11 @@
 namespace SlmGateway.Core.Routing;
 
 /// <summary>Where a request goes and why: the value behind <c>x-slmgw-route</c> and <c>x-slmgw-reason</c>.</summary>
-public sealed record RoutingDecision(string Target, string Reason, double? LocalProbability = null);
+public sealed record RoutingDecision(string Target, string Reason, double? LocalProbability = null)
+{
+    /// <summary>The LoRA adapter the local model serves this request's task cluster with, if any.</summary>
+    public string? Adapter { get; init; }
+}
 
 /// <summary>The kind of work a request is, from its structure: what per-task policy and local models are keyed by.</summary>
 public static class TaskLabels

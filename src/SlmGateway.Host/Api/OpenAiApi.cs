@@ -88,7 +88,7 @@ internal static class OpenAiApi
         }
 
         context.Features.Get<CaptureFeature>()?.RecordRequest(body.Memory);
-        var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace?.ClientKeyId);
+        var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace?.ClientKeyId) { Adapter = decision!.Adapter };
         var outcome = await RoutedExecution.ServeAsync(context, request, route!, decision!, trace);
         if (!outcome.Committed && outcome.Error is { } error)
         {

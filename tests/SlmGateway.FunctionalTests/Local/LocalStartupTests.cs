@@ -73,6 +73,36 @@ public sealed class LocalStartupTests
         Assert.Contains(message, output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AdapterThatIsMissing_OrListsNoCluster_StopsStartUp()
+    {
+        var (exitCode, output) = await RunWithModelAsync(TestModels.TinyRandom,
+            "--SlmGateway:Local:Models:0:Adapters:0:Name=weather", "--SlmGateway:Local:Models:0:Adapters:0:Path=/nonexistent/weather.onnx_adapter");
+
+        Assert.True(exitCode is not null and not 0, $"exit code {exitCode}: {output}");
+        Assert.Contains("adapter 'weather' file '/nonexistent/weather.onnx_adapter' does not exist", output, StringComparison.Ordinal);
+        Assert.Contains("adapter 'weather' lists no Clusters to serve", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AdapterFileThatGenAiCannotRead_StopsTheGateway_NamingTheAdapter()
+    {
+        var adapter = Path.Combine(Path.GetTempPath(), $"slmgw-{Guid.NewGuid():N}.onnx_adapter");
+        await File.WriteAllBytesAsync(adapter, "not an adapter"u8.ToArray());
+        try
+        {
+            var (exitCode, output) = await RunWithModelAsync(TestModels.TinyRandom,
+                "--SlmGateway:Local:Models:0:Adapters:0:Name=weather", $"--SlmGateway:Local:Models:0:Adapters:0:Path={adapter}", "--SlmGateway:Local:Models:0:Adapters:0:Clusters:0=12");
+
+            Assert.True(exitCode == 1, $"exit code {exitCode}: {output}");
+            Assert.Contains($"adapter 'weather' at '{adapter}' could not be loaded", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(adapter);
+        }
+    }
+
     private static Task<(int? ExitCode, string Output)> RunWithModelAsync(string path, params string[] extra) =>
         GatewayProcess.RunAsync(
             TimeSpan.FromSeconds(60),
