@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -84,9 +85,13 @@ internal static class Replay
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
 
         Console.WriteLine($"phase 1 (observe): {calls.Count} calls to gpt-4o-mini through the gateway, captured and shadowed by the local model at {model}");
+        var started = Stopwatch.GetTimestamp();
         var observed = await SendAllAsync(client, calls, "gpt-4o-mini");
-        Console.WriteLine($"  answers: {string.Join(", ", observed.GroupBy(o => o.Status).Select(g => $"HTTP {g.Key} x{g.Count()}"))}");
+        var sent = Stopwatch.GetElapsedTime(started);
+        Console.WriteLine($"  answers: {string.Join(", ", observed.GroupBy(o => o.Status).Select(g => $"HTTP {g.Key} x{g.Count()}"))} in {sent.TotalSeconds:F1} s");
         var status = await WaitForLoopAsync(client, calls.Count);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  the loop caught up {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s after the first call (capture written, shadow runs done)"));
         Console.WriteLine($"  capture: {status["capture"]!.ToJsonString()}");
         Console.WriteLine($"  shadow:  {status["shadow"]!.ToJsonString()}");
 
