@@ -218,17 +218,7 @@ public static class AdminApi
                     ["local"] = live?.Local ?? 0,
                     ["escalated"] = live?.Escalated ?? 0,
                 },
-                ["shadow"] = new JsonArray(shadow.Where(s => s.ClusterId == row.Id)
-                    .Select(s => (JsonNode)new JsonObject
-                    {
-                        ["model"] = s.Model,
-                        ["samples"] = s.Samples,
-                        ["agreed"] = s.Agreed,
-                        ["agreement"] = Math.Round(s.Agreement, 4),
-                        ["schema_valid"] = s.SchemaValid,
-                        ["mean_similarity"] = Math.Round(s.MeanSimilarity, 4),
-                    })
-                    .ToArray()),
+                ["shadow"] = new JsonArray(shadow.Where(s => s.ClusterId == row.Id).Select(s => (JsonNode)s.ToJson()).ToArray()),
             };
         }).ToList();
     }

@@ -55,15 +55,11 @@ internal static class PromotionPolicy
         return changes;
     }
 
-    public static JsonObject Evidence(ShadowStats stats, PromotionOptions options) => new()
+    public static JsonObject Evidence(ShadowStats stats, PromotionOptions options)
     {
-        ["model"] = stats.Model,
-        ["shadow_samples"] = stats.Samples,
-        ["agreed"] = stats.Agreed,
-        ["agreement"] = Math.Round(stats.Agreement, 4),
-        ["schema_valid"] = stats.SchemaValid,
-        ["mean_similarity"] = Math.Round(stats.MeanSimilarity, 4),
-        ["promote_at"] = options.Agreement,
-        ["min_samples"] = options.MinSamples,
-    };
+        var evidence = stats.ToJson();
+        evidence["promote_at"] = options.Agreement;
+        evidence["min_samples"] = options.MinSamples;
+        return evidence;
+    }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace SlmGateway.Conversion.Store;
 
 /// <summary>One captured call as stored: redacted request and answer, the route it took and what it cost.</summary>
@@ -33,6 +35,17 @@ internal sealed record ShadowResult(long CaptureId, long ClusterId, string Model
 internal sealed record ShadowStats(long ClusterId, string Model, long Samples, long Agreed, long SchemaValid, double MeanSimilarity)
 {
     public double Agreement => Samples == 0 ? 0 : (double)Agreed / Samples;
+
+    /// <summary>As the admin API and the promotion evidence show it.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["model"] = Model,
+        ["samples"] = Samples,
+        ["agreed"] = Agreed,
+        ["agreement"] = Math.Round(Agreement, 4),
+        ["schema_valid"] = SchemaValid,
+        ["mean_similarity"] = Math.Round(MeanSimilarity, 4),
+    };
 }
 
 /// <summary>Live traffic of one cluster since its last change: captured calls, by route, and escalations.</summary>

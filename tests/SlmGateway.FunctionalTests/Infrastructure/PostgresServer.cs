@@ -76,29 +76,8 @@ public sealed class PostgresServer : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static Process Start(bool asRoot, string program, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(asRoot ? "runuser" : program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (asRoot)
-        {
-            foreach (var argument in new[] { "-u", "postgres", "--", program })
-            {
-                info.ArgumentList.Add(argument);
-            }
-        }
-
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private static Process Start(bool asRoot, string program, params string[] arguments) =>
+        asRoot ? QuietProcess.Start("runuser", ["-u", "postgres", "--", program, .. arguments]) : QuietProcess.Start(program, arguments);
 
     private static Task RunAsync(string program, params string[] arguments) => RunAsync(false, program, arguments);
 

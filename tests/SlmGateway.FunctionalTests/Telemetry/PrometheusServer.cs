@@ -39,17 +39,7 @@ public sealed class PrometheusServer : IAsyncDisposable
                   - targets: ["{gateway.Authority}"]
             """);
         var address = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
-        var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(folder, "data")}", $"--web.listen-address={address.Authority}" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = QuietProcess.Start(binary, [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(folder, "data")}", $"--web.listen-address={address.Authority}"]);
         var server = new PrometheusServer(process, folder, address);
         for (var attempt = 0; attempt < 100; attempt++)
         {
