@@ -32,7 +32,7 @@ public sealed class CaptureOptions
 
     public int BatchSize { get; set; } = 64;
 
-    /// <summary>Bodies over this size are not kept (the call's metadata is).</summary>
+    /// <summary>Request or response bodies over this size are not kept (the call's metadata is).</summary>
     public int MaxBodyBytes { get; set; } = 1 << 20;
 
     /// <summary>Capture on or off by client key id, over <see cref="Enabled"/>.</summary>

@@ -1,9 +1,17 @@
 namespace SlmGateway.Conversion.Capture;
 
 /// <summary>Set on a request that is being captured; the front door hands it the request body it accepted.</summary>
-public sealed class CaptureFeature
+public sealed class CaptureFeature(int maxBodyBytes)
 {
+    /// <summary>A copy of the body, or null when none was accepted or it was over the limit.</summary>
     internal byte[]? Request { get; private set; }
 
-    public void RecordRequest(ReadOnlyMemory<byte> body) => Request = body.ToArray();
+    /// <summary>A body was accepted: the call is captured, with the body when it is within the limit.</summary>
+    internal bool Accepted { get; private set; }
+
+    public void RecordRequest(ReadOnlyMemory<byte> body)
+    {
+        Accepted = true;
+        Request = body.Length <= maxBodyBytes ? body.ToArray() : null;
+    }
 }

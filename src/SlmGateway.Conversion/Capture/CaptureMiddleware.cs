@@ -26,7 +26,7 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
         }
 
         var started = Stopwatch.GetTimestamp();
-        var feature = new CaptureFeature();
+        var feature = new CaptureFeature(capture.MaxBodyBytes);
         context.Features.Set(feature);
         var body = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
         var tee = new ResponseTeeStream(body.Stream, capture.MaxBodyBytes);
@@ -40,7 +40,7 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
         finally
         {
             context.Features.Set(body);
-            if (feature.Request is not null)
+            if (feature.Accepted)
             {
                 queue.Add(Call(context, trace, feature.Request, tee, Stopwatch.GetElapsedTime(started)));
             }
@@ -50,7 +50,7 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
     private static bool IsOn(CaptureOptions capture, string? keyId) =>
         keyId is not null && capture.Keys.TryGetValue(keyId, out var on) ? on : capture.Enabled;
 
-    private static CapturedCall Call(HttpContext context, RequestTrace? trace, byte[] request, ResponseTeeStream tee, TimeSpan elapsed)
+    private static CapturedCall Call(HttpContext context, RequestTrace? trace, byte[]? request, ResponseTeeStream tee, TimeSpan elapsed)
     {
         var response = context.Response;
         var readable = !response.Headers.ContentEncoding.Any(e => e is not null && e != "identity");

@@ -189,6 +189,23 @@ public sealed class CaptureTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal(0L, await store.CountAsync());
     }
 
+    [Fact]
+    public async Task BodiesOverTheLimit_AreLeftOut_AndTheCallIsStillRecorded()
+    {
+        var store = await LoopStore.CreateAsync("sqlite", postgres);
+        await using var gateway = new GatewayFactory(Settings(store).Set("SlmGateway:Loop:Capture:MaxBodyBytes", "60"));
+
+        Assert.Equal(HttpStatusCode.OK, (await SendManyAsync(gateway, 1, 1))[0]);
+
+        using var admin = new AdminClient(gateway);
+        await admin.SettledCaptureAsync(1);
+        var row = Assert.Single(await store.QueryAsync("SELECT route, status, request_json, answer_json, cluster_id FROM slmgw_captures"));
+        Assert.Equal(("remote", 200L), ((string?)row["route"], Convert.ToInt64(row["status"], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Null(row["request_json"]);
+        Assert.Null(row["answer_json"]);
+        Assert.Null(row["cluster_id"]);
+    }
+
     private GatewaySettings Settings(LoopStore store) =>
         new GatewaySettings().Upstream("fake", _upstream.BaseUrl, "gpt-4o-mini").Capture(store);
 
