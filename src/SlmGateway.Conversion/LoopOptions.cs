@@ -24,6 +24,12 @@ public sealed class CaptureOptions
     /// <summary><c>sqlite</c> (one file, the default) or <c>postgres</c> (a store several replicas share).</summary>
     public string Store { get; set; } = "sqlite";
 
+    /// <summary>
+    /// Share of the calls to capture, drawn per call. Capture's work (copying, redaction, embedding,
+    /// storing) is per call: at high volume a sample carries the same tasks for less.
+    /// </summary>
+    public double SampleRate { get; set; } = 1;
+
     /// <summary>A Microsoft.Data.Sqlite or Npgsql connection string.</summary>
     public string ConnectionString { get; set; } = "Data Source=data/slmgw-traces.db";
 

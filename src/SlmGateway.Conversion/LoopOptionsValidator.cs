@@ -37,6 +37,7 @@ internal sealed class LoopOptionsValidator : IValidateOptions<LoopOptions>
             }
         }
 
+        RequireShare(capture.SampleRate, "Loop:Capture:SampleRate", failures);
         RequireShare(options.Clustering.Similarity, "Loop:Clustering:Similarity", failures);
         RequireShare(options.Shadow.SampleRate, "Loop:Shadow:SampleRate", failures);
         RequireShare(options.Shadow.TextAgreement, "Loop:Shadow:TextAgreement", failures);

@@ -71,6 +71,7 @@ public static class AdminApi
                 ["written"] = counts.Written,
                 ["failed"] = counts.Failed,
                 ["waiting"] = counts.Waiting,
+                ["sampled_out"] = counts.SampledOut,
             },
             ["shadow"] = new JsonObject
             {

@@ -7,7 +7,8 @@ using SlmGateway.Core.Execution;
 namespace SlmGateway.Conversion.Capture;
 
 /// <summary>
-/// Captures chat completions where capture is on (globally or for the client's key): keeps a copy
+/// Captures chat completions where capture is on (globally or for the client's key), a share of
+/// them when <c>SampleRate</c> is below 1: keeps a copy
 /// of the response as it passes and hands the call to the capture queue when it is done. Nothing
 /// here waits on the store.
 /// </summary>
@@ -21,6 +22,13 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
         var trace = context.Features.Get<RequestTrace>();
         if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.Equals(CapturedPath, StringComparison.Ordinal) || !IsOn(capture, trace?.ClientKeyId))
         {
+            await next(context);
+            return;
+        }
+
+        if (capture.SampleRate < 1 && Random.Shared.NextDouble() >= capture.SampleRate)
+        {
+            queue.SampledOut();
             await next(context);
             return;
         }

@@ -16,10 +16,16 @@ public sealed class CaptureQueue(IOptions<LoopOptions> options, GatewayMetrics m
     private long _dropped;
     private long _written;
     private long _failed;
+    private long _sampledOut;
 
     internal ChannelReader<CapturedCall> Reader => _channel.Reader;
 
-    public CaptureCounts Counts => new(Interlocked.Read(ref _accepted), Interlocked.Read(ref _dropped), Interlocked.Read(ref _written), Interlocked.Read(ref _failed), _channel.Reader.Count);
+    public CaptureCounts Counts => new(
+        Interlocked.Read(ref _accepted), Interlocked.Read(ref _dropped), Interlocked.Read(ref _written), Interlocked.Read(ref _failed), _channel.Reader.Count,
+        Interlocked.Read(ref _sampledOut));
+
+    /// <summary>A call that capture would have taken and the sample rate left out.</summary>
+    internal void SampledOut() => Interlocked.Increment(ref _sampledOut);
 
     internal void Add(CapturedCall call)
     {
@@ -49,6 +55,7 @@ public sealed class CaptureQueue(IOptions<LoopOptions> options, GatewayMetrics m
 
 /// <summary>
 /// Capture so far: calls accepted into the queue, dropped because it was full, written to the store,
-/// failed (store error; lost), and waiting in the queue now; accepted minus written and failed is still on its way.
+/// failed (store error; lost), waiting in the queue now (accepted minus written and failed is still
+/// on its way), and left out by the sample rate.
 /// </summary>
-public sealed record CaptureCounts(long Accepted, long Dropped, long Written, long Failed, int Waiting);
+public sealed record CaptureCounts(long Accepted, long Dropped, long Written, long Failed, int Waiting, long SampledOut);

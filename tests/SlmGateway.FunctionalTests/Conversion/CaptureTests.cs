@@ -190,6 +190,24 @@ public sealed class CaptureTests(PostgresServer postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SampleRate_CapturesAShareOfTheCalls()
+    {
+        var store = await LoopStore.CreateAsync("sqlite", postgres);
+        await using var gateway = new GatewayFactory(Settings(store).Set("SlmGateway:Loop:Capture:SampleRate", "0.5"));
+        const int Calls = 200;
+
+        Assert.All(await SendManyAsync(gateway, Calls, concurrency: 8), status => Assert.Equal(HttpStatusCode.OK, status));
+
+        using var admin = new AdminClient(gateway);
+        var capture = await admin.SettledCaptureAsync(Calls);
+        var (accepted, sampledOut) = (capture.GetProperty("accepted").GetInt64(), capture.GetProperty("sampled_out").GetInt64());
+        Assert.Equal(Calls, accepted + sampledOut);
+        // Binomial(200, 0.5): 60 and 140 are more than five standard deviations from the mean.
+        Assert.InRange(accepted, 60, 140);
+        Assert.Equal(accepted, await store.CountAsync());
+    }
+
+    [Fact]
     public async Task BodiesOverTheLimit_AreLeftOut_AndTheCallIsStillRecorded()
     {
         var store = await LoopStore.CreateAsync("sqlite", postgres);

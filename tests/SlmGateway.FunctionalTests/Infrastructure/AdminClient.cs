@@ -23,7 +23,7 @@ public sealed class AdminClient : IDisposable
     public async Task<JsonElement> PostAsync(string path, string? json = null) => await ReadAsync(await SendAsync(HttpMethod.Post, path, json));
 
     /// <summary>
-    /// Capture counters once <paramref name="calls"/> calls were handed over (accepted or dropped) and
+    /// Capture counters once <paramref name="calls"/> calls were handed over (accepted, dropped or sampled out) and
     /// every accepted one is written or failed (the writer has caught up).
     /// </summary>
     public async Task<JsonElement> SettledCaptureAsync(long calls)
@@ -32,7 +32,7 @@ public sealed class AdminClient : IDisposable
         {
             var capture = (await GetAsync("/admin/loop")).GetProperty("capture");
             var accepted = capture.GetProperty("accepted").GetInt64();
-            if (accepted + capture.GetProperty("dropped").GetInt64() >= calls
+            if (accepted + capture.GetProperty("dropped").GetInt64() + capture.GetProperty("sampled_out").GetInt64() >= calls
                 && accepted == capture.GetProperty("written").GetInt64() + capture.GetProperty("failed").GetInt64())
             {
                 return capture;
