@@ -46,6 +46,11 @@ internal sealed class SqlDialect : IDisposable
 
         var connection = new SqliteConnection(_sqlite);
         await connection.OpenAsync(cancellationToken);
+        // With the write-ahead log, NORMAL syncs at checkpoints instead of at every commit: a crash of
+        // the process loses nothing, a power loss at most the last commits of a trace store.
+        await using var synchronous = connection.CreateCommand();
+        synchronous.CommandText = "PRAGMA synchronous=NORMAL";
+        await synchronous.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
 
