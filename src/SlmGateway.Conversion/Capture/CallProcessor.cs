@@ -22,6 +22,7 @@ internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(Tex
     // Identical tasks recur (agents resend the same step): their cluster is remembered instead of embedded again.
     private const int RememberedTasks = 10_000;
     private readonly Dictionary<string, long> _clusterByHash = [];
+    private readonly CachingEmbedder _systemPrompts = new(embedder);
 
     public async Task<ProcessedCall> ProcessAsync(CapturedCall call, CancellationToken cancellationToken)
     {
@@ -53,7 +54,7 @@ internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(Tex
             return known;
         }
 
-        var embedding = TaskSignature.Embed(embedder, signature);
+        var embedding = TaskSignature.Embed(embedder, signature, _systemPrompts);
         long id;
         if (clusters.Nearest(key, embedding) is { } nearest)
         {

@@ -38,8 +38,11 @@ internal static class TaskSignature
         return text.ToString();
     }
 
-    /// <summary>The embedding of a signature (from <see cref="Of"/>): of the ask, averaged with the system prompt's when there is one.</summary>
-    public static float[] Embed(ITextEmbedder embedder, string signature)
+    /// <summary>
+    /// The embedding of a signature (from <see cref="Of"/>): of the ask, averaged with the system
+    /// prompt's when there is one (embedded by <paramref name="systemPrompts"/> when given: a cache).
+    /// </summary>
+    public static float[] Embed(ITextEmbedder embedder, string signature, ITextEmbedder? systemPrompts = null)
     {
         var marker = signature.StartsWith(SystemLabel, StringComparison.Ordinal) ? -1 : signature.IndexOf("\n" + SystemLabel, StringComparison.Ordinal);
         if (marker < 0 && !signature.StartsWith(SystemLabel, StringComparison.Ordinal))
@@ -49,7 +52,7 @@ internal static class TaskSignature
 
         var system = marker + 1;
         var ask = signature[..system];
-        var embedding = embedder.Embed(signature[(system + SystemLabel.Length)..]);
+        var embedding = (systemPrompts ?? embedder).Embed(signature[(system + SystemLabel.Length)..]).ToArray();
         if (ask.Length > 0)
         {
             TensorPrimitives.Add(embedding, embedder.Embed(ask), embedding);

@@ -17,6 +17,8 @@ namespace SlmGateway.Conversion.Promotion;
 /// </summary>
 internal sealed class ClusterRouter(ClusterIndex clusters, PiiRedactor redactor, ITextEmbedder embedder, IOptionsMonitor<LocalOptions> local) : IClusterRouting
 {
+    private readonly CachingEmbedder _systemPrompts = new(embedder);
+
     public ClusterRoutingDecision? Decide(ChatCompletionRequest request)
     {
         if (!clusters.AnyDecided || request.Messages is not { Count: > 0 })
@@ -24,7 +26,7 @@ internal sealed class ClusterRouter(ClusterIndex clusters, PiiRedactor redactor,
             return null;
         }
 
-        var cluster = clusters.Nearest(TaskSignature.Key(request), TaskSignature.Embed(embedder, redactor.Redact(TaskSignature.Of(request))));
+        var cluster = clusters.Nearest(TaskSignature.Key(request), TaskSignature.Embed(embedder, redactor.Redact(TaskSignature.Of(request)), _systemPrompts));
         return cluster?.State switch
         {
             ClusterStates.Promoted => new ClusterRoutingDecision(

@@ -72,11 +72,15 @@ internal static class RouteSelection
         var state = services.GetRequiredService<ILocalModelStatus>().States.GetValueOrDefault(route.Local!);
         var limits = new LocalLimits(state is { ContextLength: > 0 } ? state.ContextLength : int.MaxValue, state is { MaxOutputTokens: > 0 } ? state.MaxOutputTokens : int.MaxValue);
         var threshold = alias?.Threshold ?? routing.Threshold;
-        var decision = services.GetRequiredService<IRequestClassifier>().Classify(chat!, limits, threshold);
-        return decision.Reason is RoutingReasons.SemanticLocal or RoutingReasons.SemanticRemote
-            && services.GetService<IClusterRouting>()?.Decide(chat!) is { } cluster
-                ? (WithClusterModel(route, cluster, catalog), cluster.Decision, null)
-                : (route, decision, null);
+        var classifier = services.GetRequiredService<IRequestClassifier>();
+        if (classifier.ClassifyByStructure(chat!, limits) is { } settled)
+        {
+            return (route, settled, null);
+        }
+
+        return services.GetService<IClusterRouting>()?.Decide(chat!) is { } cluster
+            ? (WithClusterModel(route, cluster, catalog), cluster.Decision, null)
+            : (route, classifier.ClassifyBySemantics(chat!, threshold), null);
     }
 
     /// <summary>A promoted cluster is served by the local model its shadow evidence is for, when that model is still served.</summary>

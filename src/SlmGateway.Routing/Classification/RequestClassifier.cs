@@ -11,14 +11,16 @@ namespace SlmGateway.Routing.Classification;
 /// </summary>
 internal sealed class RequestClassifier(SemanticScorer semantic) : IRequestClassifier
 {
-    public RoutingDecision Classify(ChatCompletionRequest request, LocalLimits local, double threshold)
+    /// <summary>Both steps, as the router runs them when nothing comes between.</summary>
+    public RoutingDecision Classify(ChatCompletionRequest request, LocalLimits local, double threshold) =>
+        ClassifyByStructure(request, local) ?? ClassifyBySemantics(request, threshold);
+
+    public RoutingDecision? ClassifyByStructure(ChatCompletionRequest request, LocalLimits local) =>
+        Structural(RequestFeatures.Extract(request), local);
+
+    public RoutingDecision ClassifyBySemantics(ChatCompletionRequest request, double threshold)
     {
         var features = RequestFeatures.Extract(request);
-        if (Structural(features, local) is { } settled)
-        {
-            return settled;
-        }
-
         var probability = Combine(semantic.LocalProbability(features.LastUserText), features);
         return probability >= threshold
             ? new RoutingDecision(BackendKeys.Local, RoutingReasons.SemanticLocal, probability)
