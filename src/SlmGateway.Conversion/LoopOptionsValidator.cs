@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace SlmGateway.Conversion;
 
@@ -13,6 +15,10 @@ internal sealed class LoopOptionsValidator : IValidateOptions<LoopOptions>
         if (capture.Store is not ("sqlite" or "postgres"))
         {
             failures.Add($"Loop:Capture:Store '{capture.Store}' must be 'sqlite' or 'postgres'.");
+        }
+        else if (ConnectionStringProblem(capture) is { } problem)
+        {
+            failures.Add($"Loop:Capture:ConnectionString is not a valid {capture.Store} connection string: {problem}");
         }
 
         if (capture.QueueLength < 1 || capture.BatchSize < 1 || capture.MaxBodyBytes < 1)
@@ -59,6 +65,21 @@ internal sealed class LoopOptionsValidator : IValidateOptions<LoopOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static string? ConnectionStringProblem(CaptureOptions capture)
+    {
+        try
+        {
+            _ = capture.Store == "postgres"
+                ? new NpgsqlConnectionStringBuilder(capture.ConnectionString).ConnectionString
+                : new SqliteConnectionStringBuilder(capture.ConnectionString).DataSource;
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
     }
 
     private static void RequireShare(double value, string setting, List<string> failures)
