@@ -57,16 +57,21 @@ internal sealed partial class PiiRedactor
         switch (node)
         {
             case JsonObject obj:
-                foreach (var (name, value) in obj.ToArray())
+                // Detached by Clear, the children are redacted in place and put back: no copies.
+                var properties = obj.ToArray();
+                obj.Clear();
+                foreach (var (name, value) in properties)
                 {
-                    obj[name] = Redact(value?.DeepClone());
+                    obj[name] = Redact(value);
                 }
 
                 return obj;
             case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
+                var items = array.ToArray();
+                array.Clear();
+                foreach (var item in items)
                 {
-                    array[i] = Redact(array[i]?.DeepClone());
+                    array.Add(Redact(item));
                 }
 
                 return array;
