@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http;
 using Polly.CircuitBreaker;
 using SlmGateway.Backends.Remote.Forwarding;
@@ -7,6 +9,7 @@ using SlmGateway.Backends.Remote.Upstreams;
 using SlmGateway.Backends.Remote.Usage;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Contracts.Serialization;
+using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
 using Yarp.ReverseProxy.Forwarder;
@@ -17,23 +20,26 @@ namespace SlmGateway.Backends.Remote;
 /// Serves a request from the remote LLM: each upstream of the route in order, each through its own
 /// retry and circuit-breaker pipeline, moving on only while nothing has reached the client.
 /// </summary>
-internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry registry) : IRequestBackend
+internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry registry, IOptionsMonitor<RemoteOptions> options) : IRequestBackend
 {
     public async ValueTask<BackendOutcome> ServeAsync(GatewayRequest request, ModelRoute route, HttpContext context)
     {
         var body = context.Response.Body;
-        var filter = StreamUsage.ShouldAsk(request) ? new UsageChunkFilterStream(body) : null;
-        var tail = new UsageTailStream(filter ?? body);
-        context.Response.Body = tail;
+        var askForUsage = StreamUsage.ShouldAsk(request);
+        var events = request.Stream ? new EventAlignedStream(body, askForUsage) : null;
+        var tail = new UsageTailStream(events ?? body);
+        var masks = route.Remote.Select(target => registry.Find(target.Upstream)?.Secrets).OfType<SecretMask>().Where(mask => !mask.IsEmpty).ToList();
+        var masked = masks.Count == 0 ? null : new SecretMaskStream(tail, masks.Count == 1 ? masks[0] : SecretMask.Combine(masks));
+        context.Response.Body = (Stream?)masked ?? tail;
         try
         {
-            return await ServeThroughAsync(filter is null ? request : request with { Body = StreamUsage.Ask(request.Body) }, route, context);
+            return await ServeThroughAsync(askForUsage ? request with { Body = StreamUsage.Ask(request.Body) } : request, route, context, events);
         }
         finally
         {
-            if (filter is not null && !context.RequestAborted.IsCancellationRequested)
+            if (!context.RequestAborted.IsCancellationRequested)
             {
-                await filter.CompleteAsync();
+                await CompleteAsync(masked, events);
             }
 
             context.Response.Body = body;
@@ -44,19 +50,49 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
         }
     }
 
-    private async ValueTask<BackendOutcome> ServeThroughAsync(GatewayRequest request, ModelRoute route, HttpContext context)
+    private static async ValueTask CompleteAsync(SecretMaskStream? masked, EventAlignedStream? events)
+    {
+        try
+        {
+            if (masked is not null)
+            {
+                await masked.CompleteAsync();
+            }
+
+            if (events is not null)
+            {
+                await events.CompleteAsync();
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The client left while the last bytes were on their way.
+        }
+    }
+
+    private async ValueTask<BackendOutcome> ServeThroughAsync(GatewayRequest request, ModelRoute route, HttpContext context, EventAlignedStream? events)
     {
         var trace = context.Features.Get<RequestTrace>();
         var pathSuffix = PathSuffixOf(request.Endpoint);
         GatewayError? lastError = null;
         TimeSpan? lastRetryAfter = null;
         string? lastUpstream = null;
+        var deadline = options.CurrentValue.AnswerDeadline;
+        var deadlineAt = Stopwatch.GetTimestamp() + (long)(deadline.TotalSeconds * Stopwatch.Frequency);
+        using var deadlineSource = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadlineSource.CancelAfter(deadline);
 
         foreach (var target in route.Remote)
         {
             if (registry.Find(target.Upstream) is not { } upstream)
             {
                 continue;
+            }
+
+            if (deadlineSource.IsCancellationRequested)
+            {
+                lastError = PastDeadline(deadline);
+                break;
             }
 
             lastUpstream = upstream.Name;
@@ -66,7 +102,7 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
             }
 
             var body = target.UpstreamModel == request.Model ? request.Body : ModelFieldRewriter.Rewrite(request.Body, target.UpstreamModel);
-            var state = new AttemptState(forwarder, context, upstream, body, pathSuffix, request.Stream, trace);
+            var state = new AttemptState(forwarder, context, upstream, body, pathSuffix, events, trace, deadlineAt);
             AttemptResult result;
             try
             {
@@ -78,10 +114,11 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
                             s.Trace.Attempts++;
                         }
 
-                        return ForwardAttempt.RunAsync(s.Forwarder, s.Context, s.Upstream, s.Body, s.PathSuffix, s.Stream);
+                        var left = TimeSpan.FromSeconds((double)(s.DeadlineAt - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+                        return ForwardAttempt.RunAsync(s.Forwarder, s.Context, s.Upstream, s.Body, s.PathSuffix, s.Events, left);
                     },
                     state,
-                    context.RequestAborted);
+                    deadlineSource.Token);
             }
             catch (BrokenCircuitException ex)
             {
@@ -92,6 +129,11 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
                 return BackendOutcome.Served(upstream.Name);
+            }
+            catch (OperationCanceledException) when (deadlineSource.IsCancellationRequested)
+            {
+                lastError = PastDeadline(deadline);
+                break;
             }
 
             if (result.Committed || result.Kind == AttemptKind.ClientCanceled)
@@ -107,6 +149,9 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
             lastUpstream,
             lastRetryAfter);
     }
+
+    private static GatewayError PastDeadline(TimeSpan deadline) =>
+        GatewayError.GatewayTimeout(FormattableString.Invariant($"No upstream answered within the answer deadline ({deadline.TotalSeconds:0.###} s)."));
 
     private static string PathSuffixOf(ApiEndpoint endpoint) => endpoint switch
     {
@@ -124,6 +169,9 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
         {
             AttemptKind.TimedOut => GatewayError.GatewayTimeout($"The upstream '{upstream}' did not answer in time."),
             AttemptKind.ConnectionFailed => GatewayError.BadGateway($"The upstream '{upstream}' could not be reached."),
+            AttemptKind.InvalidAnswer => new GatewayError(502, new OpenAiError(
+                $"The upstream '{upstream}' answered HTTP {result.StatusCode}" + (result.ErrorContentType is { } type ? $" ({type})" : string.Empty)
+                + ", which is not an OpenAI answer (a redirect, or neither JSON nor an event stream).", ErrorTypes.Upstream, null, "upstream_invalid_response")),
             AttemptKind.RetryableStatus when result.StatusCode == StatusCodes.Status429TooManyRequests =>
                 new GatewayError(429, upstreamError ?? new OpenAiError($"The upstream '{upstream}' is rate limiting requests.", ErrorTypes.RateLimit, null, "rate_limit_exceeded")),
             _ => GatewayError.BadGateway(
@@ -149,5 +197,5 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
     }
 
     private sealed record AttemptState(
-        IHttpForwarder Forwarder, HttpContext Context, Upstream Upstream, ReadOnlyMemory<byte> Body, string PathSuffix, bool Stream, RequestTrace? Trace);
+        IHttpForwarder Forwarder, HttpContext Context, Upstream Upstream, ReadOnlyMemory<byte> Body, string PathSuffix, EventAlignedStream? Events, RequestTrace? Trace, long DeadlineAt);
 }

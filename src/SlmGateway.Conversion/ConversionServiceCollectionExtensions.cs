@@ -24,6 +24,7 @@ public static class ConversionServiceCollectionExtensions
         services.AddOptions<LoopOptions>().BindConfiguration(LoopOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LoopOptions>, LoopOptionsValidator>());
         services.TryAddSingleton<TraceStore>();
+        services.TryAddSingleton<TraceStoreHealth>();
         services.TryAddSingleton<PiiRedactor>();
         services.TryAddSingleton<ClusterIndex>();
         services.TryAddSingleton<CaptureQueue>();

@@ -8,19 +8,28 @@ using SlmGateway.Host.Diagnostics;
 using SlmGateway.Host.Hosting;
 using SlmGateway.Host.Logging;
 
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.WebHost.UseKestrelHttpsConfiguration();
-builder.AddGatewayLogging();
-builder.AddGatewayTelemetry();
-builder.Services.AddSlmGateway().AddRequestRouting().AddOnnxBackend().AddRemoteBackend().AddConversionLoop();
+try
+{
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.WebHost.UseKestrelHttpsConfiguration();
+    builder.AddGatewayLogging();
+    builder.AddGatewayTelemetry();
+    builder.Services.AddSlmGateway().AddRequestRouting().AddOnnxBackend().AddRemoteBackend().AddConversionLoop();
 
-var app = builder.Build();
-app.UseGatewayPipeline();
-app.MapHealthEndpoints();
-app.MapMetricsEndpoint();
-app.MapOpenAiApi();
-app.MapLoopAdminApi();
-app.Run();
+    var app = builder.Build();
+    app.UseGatewayPipeline();
+    app.MapHealthEndpoints();
+    app.MapMetricsEndpoint();
+    app.MapOpenAiApi();
+    app.MapLoopAdminApi();
+    app.Run();
+    return Environment.ExitCode;
+}
+catch (Exception ex) when (StartupFailure.Describe(ex) is { } line)
+{
+    await Console.Error.WriteLineAsync(line);
+    return 1;
+}
 
 /// <summary>Entry point; public so functional tests can host the gateway.</summary>
 public partial class Program;

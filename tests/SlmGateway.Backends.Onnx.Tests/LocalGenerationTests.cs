@@ -39,7 +39,7 @@ public sealed class LocalGenerationTests(TinyModelFixture fixture) : IClassFixtu
     public async Task GuidedJson_IsValidAgainstTheClientsSchema_ForEverySeedTried()
     {
         var format = new ResponseFormat { Type = "json_schema", JsonSchema = new JsonSchemaFormat { Name = "person", Schema = JsonDocument.Parse(PersonSchema).RootElement } };
-        var guidance = new GuidanceSpec("json_schema", GuidanceSchema.ForResponseFormat(format, 256));
+        var guidance = new GuidanceSpec("json_schema", GuidanceSchema.ForResponseFormat(format, new GuidanceLimits(256, 1024)));
         var schema = JsonSchema.FromText(PersonSchema);
 
         for (var seed = 1; seed <= 20; seed++)
@@ -61,7 +61,7 @@ public sealed class LocalGenerationTests(TinyModelFixture fixture) : IClassFixtu
             new() { Type = "function", Function = new FunctionDefinition { Name = "get_weather", Parameters = JsonDocument.Parse(parameters).RootElement } },
             new() { Type = "function", Function = new FunctionDefinition { Name = "get_time", Parameters = JsonDocument.Parse("""{"type": "object", "properties": {}}""").RootElement } },
         };
-        var guidance = new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(tools, "get_weather", 32));
+        var guidance = new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(tools, "get_weather", new GuidanceLimits(32, 1024)));
         var schema = JsonSchema.FromText(parameters);
 
         for (var seed = 1; seed <= 20; seed++)

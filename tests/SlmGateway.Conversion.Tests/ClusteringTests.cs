@@ -36,8 +36,8 @@ public sealed class ClusteringTests : IDisposable
         var assigned = new List<(string Family, long Cluster, CaptureRecord Record)>();
         foreach (var (family, request) in calls)
         {
-            var processed = await processor.ProcessAsync(
-                new CapturedCall(DateTimeOffset.UtcNow, null, "gpt-4o-mini", "remote", "explicit_model", 200, 10, 5, 3, null, false, Encoding.UTF8.GetBytes(request), null),
+            var processed = await processor.ClusterAsync(
+                processor.Process(new CapturedCall(DateTimeOffset.UtcNow, null, "gpt-4o-mini", "remote", "explicit_model", 200, 10, 5, 3, null, false, Encoding.UTF8.GetBytes(request), null)),
                 CancellationToken.None);
             assigned.Add((family, processed.Record.ClusterId!.Value, processed.Record));
         }

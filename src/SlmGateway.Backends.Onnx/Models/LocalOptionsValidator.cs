@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using SlmGateway.Backends.Onnx.ToolCalls;
 using SlmGateway.Core.Configuration;
@@ -5,11 +6,11 @@ using SlmGateway.Core.Configuration;
 namespace SlmGateway.Backends.Onnx.Models;
 
 /// <summary>Stops start-up on a local model that cannot be served, naming the model and the problem.</summary>
-internal sealed class LocalOptionsValidator : IValidateOptions<LocalOptions>
+internal sealed class LocalOptionsValidator(IConfiguration configuration) : IValidateOptions<LocalOptions>
 {
     public ValidateOptionsResult Validate(string? name, LocalOptions options)
     {
-        var failures = new List<string>();
+        var failures = ListBinding.Failures<LocalModelOptions>(configuration, LocalOptions.Section + ":Models").ToList();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var model in options.Models)
         {

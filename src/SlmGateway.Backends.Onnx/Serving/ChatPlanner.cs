@@ -56,6 +56,11 @@ internal static class ChatPlanner
             return Fail($"The prompt is {promptTokens.Length} tokens; the local model '{name}' has a context of {model.ContextLength}.", "messages", "context_length_exceeded");
         }
 
+        if (SchemaProblem(model, request, renderTools) is { } schemaError)
+        {
+            return (null, schemaError);
+        }
+
         var (mode, guidance) = Output(model, request, choice, renderTools);
         var generation = new GenerationPlan(
             promptTokens,
@@ -79,22 +84,47 @@ internal static class ChatPlanner
     private static (OutputMode Mode, GuidanceSpec? Guidance) Output(
         LocalModel model, ChatCompletionRequest request, (string Kind, string? Function) choice, bool renderTools)
     {
-        var maxString = model.Options.GuidedMaxStringLength;
+        var limits = new GuidanceLimits(model.Options.GuidedMaxStringLength, model.Options.MaxOutputTokens);
         var guided = model.Options.Guidance;
         if (renderTools && choice.Kind is "required" or "function")
         {
             return guided
-                ? (OutputMode.GuidedToolCall, new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(request.Tools!, choice.Function, maxString)))
+                ? (OutputMode.GuidedToolCall, new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(request.Tools!, choice.Function, limits)))
                 : (OutputMode.ToolCallsInText, null);
         }
 
         if (request.ResponseFormat is { Type: "json_object" or "json_schema" } format)
         {
-            return (OutputMode.Json, guided ? new GuidanceSpec("json_schema", GuidanceSchema.ForResponseFormat(format, maxString)) : null);
+            return (OutputMode.Json, guided ? new GuidanceSpec("json_schema", GuidanceSchema.ForResponseFormat(format, limits)) : null);
         }
 
         return (renderTools ? OutputMode.ToolCallsInText : OutputMode.Text, null);
     }
+
+    /// <summary>A 400 for a tool or response schema that the local model cannot take (see <see cref="SchemaCheck"/>).</summary>
+    private static GatewayError? SchemaProblem(LocalModel model, ChatCompletionRequest request, bool renderTools)
+    {
+        var maxCount = model.Options.MaxOutputTokens;
+        if (renderTools)
+        {
+            for (var i = 0; i < request.Tools!.Count; i++)
+            {
+                if (request.Tools[i].Function!.Parameters is { ValueKind: JsonValueKind.Object } parameters
+                    && SchemaCheck.Problem(parameters, maxCount) is { } problem)
+                {
+                    return Unsupported("tools", $"tools[{i}].function.parameters", problem, model.Options.Name);
+                }
+            }
+        }
+
+        return request.ResponseFormat is { Type: "json_schema", JsonSchema.Schema: { ValueKind: JsonValueKind.Object } schema }
+            && SchemaCheck.Problem(schema, maxCount) is { } formatProblem
+            ? Unsupported("response_format", "response_format.json_schema.schema", formatProblem, model.Options.Name)
+            : null;
+    }
+
+    private static GatewayError Unsupported(string param, string field, string problem, string model) =>
+        GatewayError.InvalidRequest($"The local model '{model}' cannot take the schema in '{field}': {problem}.", param, "unsupported_schema");
 
     private static (string Kind, string? Function) ToolChoice(JsonElement? toolChoice, List<ToolDefinition>? tools)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.OnnxRuntimeGenAI;
 using SlmGateway.Backends.Onnx.Generation;
 using SlmGateway.Backends.Onnx.Models;
 using SlmGateway.Contracts.Chat;
@@ -43,7 +44,18 @@ internal sealed class ShadowAnswerGenerator(LocalModelRegistry registry) : ILoca
 
         var started = Stopwatch.GetTimestamp();
         var events = GenerationLoop.Start(local, plan!.Generation, slot, cancellationToken);
-        var (text, _, finished) = await LocalBackend.CollectAsync(events, keepLogprobs: false);
+        string text;
+        GenerationFinished finished;
+        try
+        {
+            (text, _, finished) = await LocalBackend.CollectAsync(events, keepLogprobs: false);
+        }
+        catch (OnnxRuntimeGenAIException)
+        {
+            // The engine refused the request (a schema its constrained decoder cannot compile): as unsupported as a plan error.
+            return new LocalShadowAnswer(null, null, "unsupported", Stopwatch.GetElapsedTime(started));
+        }
+
         var answer = plan.Buffered ? LocalAnswer.From(text, finished.FinishReason, plan, local.Syntax) : new LocalAnswer(text, null, finished.FinishReason);
         var rejection = LocalAnswerValidator.Check(answer, request, plan, null, FormOnly);
         return new LocalShadowAnswer(answer.Content, answer.ToolCalls, rejection?.Kind, Stopwatch.GetElapsedTime(started));

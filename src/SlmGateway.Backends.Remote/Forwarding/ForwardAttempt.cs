@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using SlmGateway.Backends.Remote.Resilience;
 using SlmGateway.Backends.Remote.Upstreams;
+using SlmGateway.Backends.Remote.Usage;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Core.Execution;
 using Yarp.ReverseProxy.Forwarder;
@@ -13,20 +14,22 @@ internal static class ForwardAttempt
 {
     private static readonly TimeSpan ErrorEventGrace = TimeSpan.FromMilliseconds(100);
 
-    /// <param name="stream">
-    /// A streamed request: a break after commit then ends with an SSE error event. Otherwise YARP's
-    /// own abort of the client connection is what the client sees.
+    /// <param name="timeLeft">What is left of the request's answer deadline: the first-byte timeout is cut to it.</param>
+    /// <param name="events">
+    /// A streamed request's event stream: a break after commit then drops the incomplete event and ends
+    /// with an SSE error event. Otherwise YARP's own abort of the client connection is what the client sees.
     /// </param>
     public static async ValueTask<AttemptResult> RunAsync(
-        IHttpForwarder forwarder, HttpContext context, Upstream upstream, ReadOnlyMemory<byte> body, string pathSuffix, bool stream)
+        IHttpForwarder forwarder, HttpContext context, Upstream upstream, ReadOnlyMemory<byte> body, string pathSuffix, EventAlignedStream? events, TimeSpan timeLeft)
     {
+        var stream = events is not null;
         var response = context.Response;
         response.Clear();
         context.Request.Body = AsStream(body);
         context.Request.ContentLength = body.Length;
 
         var timeouts = upstream.Options.Timeouts;
-        using var timeoutSource = new CancellationTokenSource(timeouts.FirstByte);
+        using var timeoutSource = new CancellationTokenSource(timeLeft < timeouts.FirstByte ? (timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.FromMilliseconds(1)) : timeouts.FirstByte);
         var transformer = new UpstreamTransformer(upstream, pathSuffix, timeoutSource, Stopwatch.GetTimestamp());
         var deferredAbort = stream ? DeferredAbort.Install(context) : null;
         ForwarderError error;
@@ -52,15 +55,19 @@ internal static class ForwardAttempt
         if (error == ForwarderError.None)
         {
             return transformer.Held is { } held
-                ? new AttemptResult(AttemptKind.RetryableStatus, held.StatusCode, held.RetryAfter, held.Body, held.ContentType)
+                ? new AttemptResult(held.Invalid ? AttemptKind.InvalidAnswer : AttemptKind.RetryableStatus, held.StatusCode, held.RetryAfter, held.Body, held.ContentType)
                 : new AttemptResult(AttemptKind.Served, response.StatusCode);
         }
 
-        var timedOut = timeoutSource.IsCancellationRequested || error == ForwarderError.RequestTimedOut;
+        // With the client still there, a cancelled copy was cancelled by a timeout: ours, or YARP's idle
+        // (activity) timeout, which YARP reports under the side it was copying to or from.
+        var timedOut = timeoutSource.IsCancellationRequested || error is ForwarderError.RequestTimedOut or ForwarderError.ResponseBodyCanceled
+            || context.Features.Get<IForwarderErrorFeature>()?.Exception is OperationCanceledException;
         if (response.HasStarted)
         {
             if (deferredAbort is not null)
             {
+                events!.DiscardIncompleteEvent();
                 await EndCommittedResponseAsync(response, deferredAbort, upstream.Name, timedOut);
             }
 

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
@@ -9,18 +10,28 @@ using Yarp.ReverseProxy.Forwarder;
 namespace SlmGateway.Backends.Remote.Forwarding;
 
 /// <summary>
-/// Shapes one attempt: swaps the client's credentials for the upstream's, points the request at
-/// the upstream's URL, and holds back 429/5xx answers (headers and body) so they can be retried.
+/// Shapes one attempt: forwards only an allow-list of the client's headers (never its credentials,
+/// <c>Host</c>, cookies, or OpenAI organisation and project, which belong with the operator's key),
+/// adds the upstream's key and headers, points the request at the upstream's URL (whose host is then
+/// also <c>Host</c> and the TLS server name), and holds back 429/5xx answers (headers and body, the
+/// upstream's secrets masked) so they can be retried.
 /// </summary>
 internal sealed class UpstreamTransformer : HttpTransformer
 {
     private const int MaxHeldErrorBytes = 64 * 1024;
 
-    private static readonly string[] ClientOnlyHeaders =
-    [
-        HeaderNames.Authorization, "api-key", "x-api-key", HeaderNames.Cookie, HeaderNames.Expect,
-        HeaderNames.TransferEncoding, "x-slmgw-route", "x-slmgw-upstream", "x-slmgw-model",
-    ];
+    private static readonly FrozenSet<string> ForwardedHeaders = new[]
+    {
+        HeaderNames.Accept, HeaderNames.UserAgent, "OpenAI-Beta", "Idempotency-Key", "traceparent", "tracestate",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    private static readonly FrozenSet<string> ForwardedContentHeaders = new[]
+    {
+        HeaderNames.ContentType, HeaderNames.ContentLength,
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    // The OpenAI SDKs describe themselves in X-Stainless-* headers (language, version, retry count).
+    private const string SdkHeaderPrefix = "X-Stainless-";
 
     private readonly Upstream _upstream;
     private readonly string _pathSuffix;
@@ -43,10 +54,13 @@ internal sealed class UpstreamTransformer : HttpTransformer
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        foreach (var header in ClientOnlyHeaders)
+        RemoveUnlisted(proxyRequest.Headers, ForwardedHeaders);
+        if (proxyRequest.Content is { } content)
         {
-            proxyRequest.Headers.Remove(header);
+            RemoveUnlisted(content.Headers, ForwardedContentHeaders);
         }
+
+        proxyRequest.Headers.Host = null;
 
         if (_upstream.Authorization is { } authorization)
         {
@@ -74,19 +88,53 @@ internal sealed class UpstreamTransformer : HttpTransformer
         _timeouts.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
 
         var status = (int)proxyResponse.StatusCode;
+        var contentType = proxyResponse.Content.Headers.ContentType?.MediaType;
+        if (status is >= 300 and < 400 || (status is >= 200 and < 300 && !IsOpenAiContentType(contentType)))
+        {
+            Held = new AttemptHold(status, null, null, contentType) { Invalid = true };
+            return false;
+        }
+
         if (status == StatusCodes.Status429TooManyRequests || status >= 500)
         {
-            Held = new AttemptHold(
-                status,
-                RetryAfterOf(proxyResponse.Headers.RetryAfter),
-                await ReadBoundedAsync(proxyResponse.Content, cancellationToken),
-                proxyResponse.Content.Headers.ContentType?.ToString());
+            var body = await ReadBoundedAsync(proxyResponse.Content, cancellationToken);
+            if (body is not null)
+            {
+                _upstream.Secrets.Mask(body);
+            }
+
+            Held = new AttemptHold(status, RetryAfterOf(proxyResponse.Headers.RetryAfter), body, proxyResponse.Content.Headers.ContentType?.ToString());
             return false;
         }
 
         var copy = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         httpContext.Response.Headers[GatewayHeaders.Upstream] = _upstream.Name;
         return copy;
+    }
+
+    /// <summary>JSON (any <c>+json</c> too) or an event stream; an answer without a content type is given the benefit of the doubt.</summary>
+    private static bool IsOpenAiContentType(string? mediaType) =>
+        mediaType is null
+        || mediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase)
+        || mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+        || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)
+        || mediaType.Equals("application/x-ndjson", StringComparison.OrdinalIgnoreCase);
+
+    private static void RemoveUnlisted(HttpHeaders headers, FrozenSet<string> forwarded)
+    {
+        List<string>? unlisted = null;
+        foreach (var header in headers)
+        {
+            if (!forwarded.Contains(header.Key) && !header.Key.StartsWith(SdkHeaderPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                (unlisted ??= []).Add(header.Key);
+            }
+        }
+
+        foreach (var name in unlisted ?? [])
+        {
+            headers.Remove(name);
+        }
     }
 
     private static TimeSpan? RetryAfterOf(RetryConditionHeaderValue? retryAfter)
@@ -121,5 +169,8 @@ internal sealed class UpstreamTransformer : HttpTransformer
     }
 }
 
-/// <summary>A 429 or 5xx answer held back from the client.</summary>
-internal sealed record AttemptHold(int StatusCode, TimeSpan? RetryAfter, byte[]? Body, string? ContentType);
+/// <summary>A 429 or 5xx answer held back from the client, or an answer no client can take (<see cref="Invalid"/>).</summary>
+internal sealed record AttemptHold(int StatusCode, TimeSpan? RetryAfter, byte[]? Body, string? ContentType)
+{
+    public bool Invalid { get; init; }
+}

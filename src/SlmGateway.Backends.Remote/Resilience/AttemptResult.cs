@@ -14,6 +14,12 @@ internal enum AttemptKind
     /// <summary>No response headers within the first-byte timeout (or the connect timeout).</summary>
     TimedOut,
 
+    /// <summary>
+    /// The upstream answered something no OpenAI client can take (a redirect, a success that is neither
+    /// JSON nor an event stream); nothing was sent to the client; not retried, the next upstream is tried.
+    /// </summary>
+    InvalidAnswer,
+
     /// <summary>The upstream broke after the response was committed; never retried.</summary>
     FailedAfterCommit,
 
@@ -28,7 +34,7 @@ internal sealed record AttemptResult(AttemptKind Kind, int StatusCode, TimeSpan?
 
     public bool IsTransient => Kind is AttemptKind.RetryableStatus or AttemptKind.ConnectionFailed or AttemptKind.TimedOut;
 
-    public bool CountsAsUpstreamFailure => IsTransient || Kind == AttemptKind.FailedAfterCommit;
+    public bool CountsAsUpstreamFailure => IsTransient || Kind is AttemptKind.FailedAfterCommit or AttemptKind.InvalidAnswer;
 
     public bool Committed => Kind is AttemptKind.Served or AttemptKind.FailedAfterCommit;
 }

@@ -1,5 +1,6 @@
 using Polly;
 using Polly.CircuitBreaker;
+using SlmGateway.Backends.Remote.Forwarding;
 using SlmGateway.Backends.Remote.Resilience;
 using SlmGateway.Core.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -15,6 +16,7 @@ internal sealed class Upstream : IDisposable
         Name = options.Name;
         BaseUrl = options.BaseUrl.TrimEnd('/');
         Authorization = apiKey is null ? null : "Bearer " + apiKey;
+        Secrets = new SecretMask(options.Headers.Values.Prepend(apiKey));
         Invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -38,6 +40,9 @@ internal sealed class Upstream : IDisposable
 
     /// <summary>The <c>Authorization</c> value sent upstream; never logged or returned.</summary>
     public string? Authorization { get; }
+
+    /// <summary>The key and configured header values, masked in whatever the upstream sends back.</summary>
+    public SecretMask Secrets { get; }
 
     public HttpMessageInvoker Invoker { get; }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using SlmGateway.Core.IO;
 
 namespace SlmGateway.Backends.Remote.Usage;
 
@@ -7,25 +8,11 @@ namespace SlmGateway.Backends.Remote.Usage;
 /// (the end of a JSON answer; the last chunk before <c>[DONE]</c> of a stream that asked for it), so
 /// usage is read without parsing or holding the body.
 /// </summary>
-internal sealed class UsageTailStream(Stream inner) : Stream
+internal sealed class UsageTailStream(Stream inner) : WriteOnlyStream(inner)
 {
     private const int TailBytes = 2048;
     private readonly byte[] _tail = new byte[TailBytes];
     private int _length;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>Prompt and completion tokens of the last usage object seen (chat: prompt/completion; responses: input/output).</summary>
     public (int? Input, int? Output) ReadUsage()
@@ -34,32 +21,21 @@ internal sealed class UsageTailStream(Stream inner) : Stream
         return (Last(tail, "\"prompt_tokens\""u8) ?? Last(tail, "\"input_tokens\""u8), Last(tail, "\"completion_tokens\""u8) ?? Last(tail, "\"output_tokens\""u8));
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
+    /// <summary>True when the last bytes written end in the middle of a server-sent event (no blank line after them).</summary>
+    public bool EndsMidEvent
     {
-        Remember(buffer);
-        inner.Write(buffer);
+        get
+        {
+            var tail = _tail.AsSpan(0, _length);
+            return _length > 0 && !tail.EndsWith("\n\n"u8) && !tail.EndsWith("\r\n\r\n"u8);
+        }
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Remember(buffer.Span);
-        return inner.WriteAsync(buffer, cancellationToken);
+        return Inner.WriteAsync(buffer, cancellationToken);
     }
-
-    public override void Flush() => inner.Flush();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private void Remember(ReadOnlySpan<byte> written)
     {

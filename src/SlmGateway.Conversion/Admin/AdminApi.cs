@@ -43,7 +43,8 @@ public static class AdminApi
         return app;
     }
 
-    private static async Task<IResult> Status(CaptureQueue queue, ShadowSampler shadow, TraceStore store, ClusterIndex clusters, CancellationToken cancellationToken)
+    private static async Task<IResult> Status(
+        CaptureQueue queue, ShadowSampler shadow, TraceStore store, TraceStoreHealth health, ClusterIndex clusters, CancellationToken cancellationToken)
     {
         var counts = queue.Counts;
         var shadowCounts = shadow.Counts;
@@ -62,7 +63,7 @@ public static class AdminApi
         {
             ["store"] = store.Kind,
             ["captured"] = captured,
-            ["store_error"] = storeError,
+            ["store_error"] = storeError ?? health.Error,
             ["clusters"] = clusters.View.Count,
             ["capture"] = new JsonObject
             {
@@ -72,6 +73,8 @@ public static class AdminApi
                 ["failed"] = counts.Failed,
                 ["waiting"] = counts.Waiting,
                 ["sampled_out"] = counts.SampledOut,
+                ["unclustered"] = counts.Unclustered,
+                ["clustering"] = counts.Clustering,
             },
             ["shadow"] = new JsonObject
             {

@@ -25,7 +25,7 @@ internal static class AnswerReader
 
     private static JsonObject? FromJson(byte[] body)
     {
-        var message = (JsonNode.Parse(body)?["choices"] as JsonArray is { Count: > 0 } choices ? choices[0]?["message"] : null)?.DeepClone() as JsonObject;
+        var message = (JsonTree.Parse(body)?["choices"] as JsonArray is { Count: > 0 } choices ? choices[0]?["message"] : null)?.DeepClone() as JsonObject;
         if (message is null)
         {
             return null;
@@ -48,7 +48,7 @@ internal static class AnswerReader
                 continue;
             }
 
-            if (JsonNode.Parse(line.AsSpan(5).Trim().ToString())?["choices"] is not JsonArray { Count: > 0 } choices || choices[0]?["delta"] is not JsonObject delta)
+            if (JsonTree.Parse(line.AsSpan(5).Trim().ToString())?["choices"] is not JsonArray { Count: > 0 } choices || choices[0]?["delta"] is not JsonObject delta)
             {
                 continue;
             }

@@ -14,8 +14,9 @@ using SlmGateway.Core.Conversion;
 namespace SlmGateway.Conversion.Capture;
 
 /// <summary>
-/// Turns a captured call into what is stored: request and answer redacted, a hash of the redacted
-/// task for de-duplication, and the task's cluster (its signature embedded, joined or started).
+/// Turns a captured call into what is stored: request and answer redacted and a hash of the redacted
+/// task for de-duplication (<see cref="Process"/>, cheap); then the task's cluster, its signature
+/// embedded, joined or started (<see cref="ClusterAsync"/>, an embedding unless the task recurs).
 /// </summary>
 internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(TextEmbedders.Background)] ITextEmbedder embedder, ClusterIndex clusters, TraceStore store, IOptionsMonitor<LoopOptions> options)
 {
@@ -24,30 +25,53 @@ internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(Tex
     private readonly Dictionary<string, long> _clusterByHash = [];
     private readonly CachingEmbedder _systemPrompts = new(embedder);
 
-    public async Task<ProcessedCall> ProcessAsync(CapturedCall call, CancellationToken cancellationToken)
+    /// <summary>The stored form of a call, without its cluster (see <see cref="ClusterAsync"/>).</summary>
+    public ProcessedCall Process(CapturedCall call)
     {
         var chat = Parse(call.Request);
         var keepBodies = call.Status < 400 || options.CurrentValue.Capture.KeepFailedBodies;
-        var request = keepBodies && call.Request is not null ? redactor.Redact(JsonNode.Parse(call.Request)) as JsonObject : null;
+        var request = keepBodies && call.Request is not null ? redactor.Redact(JsonTree.Parse(call.Request)) as JsonObject : null;
         var answer = call.Status == 200 && call.Response is not null ? AnswerReader.Read(call.Response, call.Stream) : null;
         var redactedAnswer = keepBodies ? redactor.Redact(answer?.DeepClone()) : null;
-        string? signature = null, hash = null;
-        long? clusterId = null;
+        string? signature = null, hash = null, key = null;
         if (chat?.Messages is { Count: > 0 })
         {
             signature = redactor.Redact(TaskSignature.Of(chat));
-            hash = TaskHash(signature, request ?? redactor.Redact(JsonNode.Parse(call.Request!)) as JsonObject);
-            clusterId = await ClusterOfAsync(hash, TaskSignature.Key(chat), signature, call.At, cancellationToken);
+            hash = TaskHash(signature, request ?? redactor.Redact(JsonTree.Parse(call.Request!)) as JsonObject);
+            key = TaskSignature.Key(chat);
         }
 
-        var record = new CaptureRecord(
-            call.At.ToUnixTimeMilliseconds(), call.KeyId, call.Model, call.Route, call.Reason, call.Status, call.LatencyMs, call.InputTokens,
-            call.OutputTokens, call.Confidence, call.Stream, hash, clusterId, chat is null ? null : TaskSignature.ToolNames(chat), signature,
-            request?.ToJsonString(), redactedAnswer?.ToJsonString());
-        return new ProcessedCall(record, chat, answer);
+        var record = Metadata(call) with
+        {
+            RequestHash = hash,
+            Tools = chat is null ? null : TaskSignature.ToolNames(chat),
+            Signature = signature,
+            RequestJson = request?.ToJsonString(),
+            AnswerJson = redactedAnswer?.ToJsonString(),
+        };
+        return new ProcessedCall(record, chat, answer, key);
     }
 
-    private async Task<long> ClusterOfAsync(string hash, string key, string signature, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>A call whose bodies could not be read or redacted: what the gateway knows of it, no text.</summary>
+    public static ProcessedCall MetadataOnly(CapturedCall call) => new(Metadata(call), null, null, null);
+
+    /// <summary>The call with the task cluster it belongs to (joined or started); unchanged for a call without a task.</summary>
+    public async Task<ProcessedCall> ClusterAsync(ProcessedCall call, CancellationToken cancellationToken)
+    {
+        if (call.Record is not { RequestHash: { } hash, Signature: { } signature } || call.TaskKey is not { } key)
+        {
+            return call;
+        }
+
+        var clusterId = await ClusterOfAsync(hash, key, signature, call.Record.CreatedAtMs, cancellationToken);
+        return call with { Record = call.Record with { ClusterId = clusterId } };
+    }
+
+    private static CaptureRecord Metadata(CapturedCall call) => new(
+        call.At.ToUnixTimeMilliseconds(), call.KeyId, call.Model, call.Route, call.Reason, call.Status, call.LatencyMs, call.InputTokens,
+        call.OutputTokens, call.Confidence, call.Stream, null, null, null, null, null, null);
+
+    private async Task<long> ClusterOfAsync(string hash, string key, string signature, long atMs, CancellationToken cancellationToken)
     {
         if (_clusterByHash.TryGetValue(hash, out var known))
         {
@@ -63,8 +87,8 @@ internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(Tex
         }
         else
         {
-            id = await store.CreateClusterAsync(key, embedding, at.ToUnixTimeMilliseconds(), cancellationToken);
-            clusters.Add(new ClusterRow(id, key, embedding, 1, ClusterStates.Observed, null, at.ToUnixTimeMilliseconds()));
+            id = await store.CreateClusterAsync(key, embedding, atMs, cancellationToken);
+            clusters.Add(new ClusterRow(id, key, embedding, 1, ClusterStates.Observed, null, atMs));
         }
 
         if (_clusterByHash.Count >= RememberedTasks)
@@ -106,5 +130,5 @@ internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(Tex
     }
 }
 
-/// <summary>A call ready to store, with what shadow evaluation needs unredacted (kept in memory only).</summary>
-internal sealed record ProcessedCall(CaptureRecord Record, ChatCompletionRequest? Chat, JsonObject? Answer);
+/// <summary>A call ready to store, with what clustering and shadow evaluation need unredacted (kept in memory only).</summary>
+internal sealed record ProcessedCall(CaptureRecord Record, ChatCompletionRequest? Chat, JsonObject? Answer, string? TaskKey);

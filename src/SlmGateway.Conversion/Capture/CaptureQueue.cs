@@ -17,12 +17,14 @@ public sealed class CaptureQueue(IOptions<LoopOptions> options, GatewayMetrics m
     private long _written;
     private long _failed;
     private long _sampledOut;
+    private long _unclustered;
+    private int _clusterBacklog;
 
     internal ChannelReader<CapturedCall> Reader => _channel.Reader;
 
     public CaptureCounts Counts => new(
         Interlocked.Read(ref _accepted), Interlocked.Read(ref _dropped), Interlocked.Read(ref _written), Interlocked.Read(ref _failed), _channel.Reader.Count,
-        Interlocked.Read(ref _sampledOut));
+        Interlocked.Read(ref _sampledOut), Interlocked.Read(ref _unclustered), Volatile.Read(ref _clusterBacklog));
 
     /// <summary>A call that capture would have taken and the sample rate left out.</summary>
     internal void SampledOut() => Interlocked.Increment(ref _sampledOut);
@@ -45,8 +47,23 @@ public sealed class CaptureQueue(IOptions<LoopOptions> options, GatewayMetrics m
         metrics.CaptureRecords.Add(count, new KeyValuePair<string, object?>("outcome", "written"));
     }
 
+    /// <summary>Written calls whose task cluster is still to be worked out.</summary>
+    internal void ClusterBacklog(int count) => Volatile.Write(ref _clusterBacklog, count);
+
+    /// <summary>A written call left without a task cluster (the clustering backlog was full, or the store failed meanwhile).</summary>
+    internal void Unclustered()
+    {
+        Interlocked.Increment(ref _unclustered);
+        metrics.CaptureRecords.Add(1, new KeyValuePair<string, object?>("outcome", "unclustered"));
+    }
+
     internal void Failed(int count)
     {
+        if (count == 0)
+        {
+            return;
+        }
+
         Interlocked.Add(ref _failed, count);
         metrics.CaptureRecords.Add(count, new KeyValuePair<string, object?>("outcome", "failed"));
     }
@@ -56,6 +73,7 @@ public sealed class CaptureQueue(IOptions<LoopOptions> options, GatewayMetrics m
 /// <summary>
 /// Capture so far: calls accepted into the queue, dropped because it was full, written to the store,
 /// failed (store error; lost), waiting in the queue now (accepted minus written and failed is still
-/// on its way), and left out by the sample rate.
+/// on its way), left out by the sample rate, written without a task cluster, and written with their
+/// cluster still to be worked out.
 /// </summary>
-public sealed record CaptureCounts(long Accepted, long Dropped, long Written, long Failed, int Waiting, long SampledOut);
+public sealed record CaptureCounts(long Accepted, long Dropped, long Written, long Failed, int Waiting, long SampledOut, long Unclustered, int Clustering);

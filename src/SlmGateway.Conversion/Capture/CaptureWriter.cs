@@ -4,34 +4,52 @@ using Microsoft.Extensions.Options;
 using SlmGateway.Conversion.Clustering;
 using SlmGateway.Conversion.Shadow;
 using SlmGateway.Conversion.Store;
+using SlmGateway.Core.Diagnostics;
 
 namespace SlmGateway.Conversion.Capture;
 
 /// <summary>
 /// Writes captured calls to the store in batches, one transaction each, off the request path, on a
-/// thread of the lowest priority. A batch the store refuses is counted as failed and the writer
-/// pauses; meanwhile the queue fills and drops, so a store that is down or slow never holds up a
-/// request.
+/// thread of the lowest priority. Writing comes first: a call is redacted and stored as soon as it is
+/// taken, and its task cluster (an embedding, the expensive part) is worked out afterwards, while no
+/// call waits to be written, so a burst never costs calls for want of embedding time. A call that
+/// cannot be read is stored without its bodies; a record the store refuses is lost alone, not with its
+/// batch. A store that is down fails the batch and pauses the writer; meanwhile the queue fills and
+/// drops, so a store that is down or slow never holds up a request.
 /// </summary>
 internal sealed partial class CaptureWriter(
-    CaptureQueue queue, CallProcessor processor, TraceStore store, ClusterIndex clusters, ShadowSampler shadow,
-    IOptionsMonitor<LoopOptions> options, ILogger<CaptureWriter> logger) : BackgroundService
+    CaptureQueue queue, CallProcessor processor, TraceStore store, TraceStoreHealth health, ClusterIndex clusters, ShadowSampler shadow,
+    IOptionsMonitor<LoopOptions> options, GatewayMetrics metrics, ILogger<CaptureWriter> logger) : BackgroundService
 {
+    // Calls written but not yet clustered; beyond this the oldest stay unclustered (counted).
+    private const int MaxClusterBacklog = 8192;
     private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DrainOnStop = TimeSpan.FromSeconds(5);
+    private readonly Queue<(long Id, ProcessedCall Call)> _unclustered = new();
     private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        BackgroundThread.RunAsync("slmgw-capture", () => WriteUntilStoppedAsync(stoppingToken));
+        BackgroundThread.RunAsync("slmgw-capture", () => SupervisedLoop.RunAsync("capture", WriteUntilStoppedAsync, metrics, logger, stoppingToken));
 
     private async Task WriteUntilStoppedAsync(CancellationToken stoppingToken)
     {
         var batch = new List<CapturedCall>();
         try
         {
-            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            while (true)
             {
-                await WriteAvailableAsync(batch, stoppingToken);
+                if (queue.Reader.Count > 0)
+                {
+                    await WriteAvailableAsync(batch, stoppingToken);
+                }
+                else if (_unclustered.Count > 0)
+                {
+                    await ClusterSomeAsync(stoppingToken);
+                }
+                else if (!await queue.Reader.WaitToReadAsync(stoppingToken))
+                {
+                    return;
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -63,30 +81,134 @@ internal sealed partial class CaptureWriter(
 
     private async Task WriteBatchAsync(List<CapturedCall> batch, CancellationToken cancellationToken)
     {
+        var processed = batch.ConvertAll(Process);
+        var ids = new long[processed.Count];
         try
         {
             await RefreshClustersAsync(cancellationToken);
-            var processed = new List<ProcessedCall>(batch.Count);
-            foreach (var call in batch)
-            {
-                processed.Add(await processor.ProcessAsync(call, cancellationToken));
-            }
-
-            var ids = new long[processed.Count];
-            await store.InsertCapturesAsync(processed.Select(p => p.Record).ToList(), ids, cancellationToken);
-            await store.UpdateCentroidsAsync(clusters.TakeMoved(), cancellationToken);
-            queue.Written(batch.Count);
-            for (var i = 0; i < processed.Count; i++)
-            {
-                shadow.Offer(ids[i], processed[i]);
-            }
+            await InsertAsync(processed, ids, cancellationToken);
+            health.Succeeded();
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            health.Failed(ex.Message);
             queue.Failed(batch.Count);
             LogWriteFailed(logger, batch.Count, ex.Message);
             _refreshedAt = DateTimeOffset.MinValue;
             await Task.Delay(PauseAfterFailure, cancellationToken);
+            return;
+        }
+
+        var written = 0;
+        for (var i = 0; i < processed.Count; i++)
+        {
+            if (ids[i] <= 0)
+            {
+                continue;
+            }
+
+            written++;
+            if (processed[i].TaskKey is not null)
+            {
+                Remember(ids[i], processed[i]);
+            }
+        }
+
+        queue.Written(written);
+        queue.Failed(processed.Count - written);
+    }
+
+    private ProcessedCall Process(CapturedCall call)
+    {
+        try
+        {
+            return processor.Process(call);
+        }
+        catch (Exception ex)
+        {
+            // Bodies a redactor or parser cannot take (duplicate keys, text no store can hold): the call is kept without them.
+            LogUnreadable(logger, ex.Message);
+            return CallProcessor.MetadataOnly(call);
+        }
+    }
+
+    /// <summary>
+    /// Inserts the batch in one transaction; when the store refuses it, record by record, so one bad
+    /// record loses only itself. A store that refuses the first record alone is failing: that throws.
+    /// Ids of records that were not written stay 0.
+    /// </summary>
+    private async Task InsertAsync(List<ProcessedCall> processed, long[] ids, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.InsertCapturesAsync(processed.ConvertAll(p => p.Record), ids, cancellationToken);
+            return;
+        }
+        catch (Exception ex) when (processed.Count > 1 && ex is not OperationCanceledException)
+        {
+            Array.Clear(ids);
+        }
+
+        var one = new long[1];
+        for (var i = 0; i < processed.Count; i++)
+        {
+            try
+            {
+                await store.InsertCapturesAsync([processed[i].Record], one, cancellationToken);
+                ids[i] = one[0];
+            }
+            catch (Exception ex) when (i > 0 && ex is not OperationCanceledException)
+            {
+                LogRecordRefused(logger, ex.Message);
+            }
+        }
+    }
+
+    private void Remember(long id, ProcessedCall call)
+    {
+        if (_unclustered.Count >= MaxClusterBacklog)
+        {
+            _unclustered.Dequeue();
+            queue.Unclustered();
+        }
+
+        _unclustered.Enqueue((id, call));
+        queue.ClusterBacklog(_unclustered.Count);
+    }
+
+    /// <summary>Clusters a batch of written calls, stores their clusters and offers them to shadow evaluation.</summary>
+    private async Task ClusterSomeAsync(CancellationToken cancellationToken)
+    {
+        var size = options.CurrentValue.Capture.BatchSize;
+        var done = new List<(long Id, ProcessedCall Call)>(size);
+        try
+        {
+            while (done.Count < size && queue.Reader.Count == 0 && _unclustered.TryDequeue(out var next))
+            {
+                done.Add((next.Id, await processor.ClusterAsync(next.Call, cancellationToken)));
+            }
+
+            queue.ClusterBacklog(_unclustered.Count);
+
+            await store.SetClustersAsync(done.ConvertAll(d => (d.Id, d.Call.Record.ClusterId!.Value)), cancellationToken);
+            await store.UpdateCentroidsAsync(clusters.TakeMoved(), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            health.Failed(ex.Message);
+            for (var i = 0; i < done.Count; i++)
+            {
+                queue.Unclustered();
+            }
+
+            LogClusteringFailed(logger, done.Count, ex.Message);
+            await Task.Delay(PauseAfterFailure, cancellationToken);
+            return;
+        }
+
+        foreach (var (id, call) in done)
+        {
+            shadow.Offer(id, call);
         }
     }
 
@@ -104,4 +226,13 @@ internal sealed partial class CaptureWriter(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The trace store refused {Count} captured calls; they are lost: {Error}")]
     private static partial void LogWriteFailed(ILogger logger, int count, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The trace store refused one captured call; it is lost: {Error}")]
+    private static partial void LogRecordRefused(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A captured call's bodies could not be read; it is stored without them: {Error}")]
+    private static partial void LogUnreadable(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} captured calls could not be clustered: {Error}")]
+    private static partial void LogClusteringFailed(ILogger logger, int count, string error);
 }

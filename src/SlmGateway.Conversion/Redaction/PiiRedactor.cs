@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using SlmGateway.Conversion.Capture;
 
 namespace SlmGateway.Conversion.Redaction;
 
@@ -91,7 +92,7 @@ internal sealed partial class PiiRedactor
         {
             try
             {
-                return Redact(JsonNode.Parse(text))?.ToJsonString() ?? text;
+                return Redact(JsonTree.Parse(text))?.ToJsonString() ?? text;
             }
             catch (JsonException)
             {

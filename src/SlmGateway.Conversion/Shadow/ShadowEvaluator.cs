@@ -22,7 +22,7 @@ internal sealed partial class ShadowEvaluator(
     private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(30);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        BackgroundThread.RunAsync("slmgw-shadow", () => EvaluateUntilStoppedAsync(stoppingToken));
+        BackgroundThread.RunAsync("slmgw-shadow", () => SupervisedLoop.RunAsync("shadow", EvaluateUntilStoppedAsync, metrics, logger, stoppingToken));
 
     private async Task EvaluateUntilStoppedAsync(CancellationToken stoppingToken)
     {
@@ -44,19 +44,21 @@ internal sealed partial class ShadowEvaluator(
 
     private async Task EvaluateAsync(ShadowItem item, string model, CancellationToken cancellationToken)
     {
-        var waited = TimeSpan.Zero;
-        var adapter = LocalAdapterOptions.For(local.CurrentValue.Models.FirstOrDefault(m => m.Name == model), item.ClusterId);
         LocalShadowAnswer? answer;
-        while ((answer = await generator.TryAnswerAsync(model, adapter, item.Request, cancellationToken)) is null && waited < MaxIdleWait)
+        try
         {
-            await Task.Delay(IdlePoll, cancellationToken);
-            waited += IdlePoll;
+            answer = await AnswerWhenIdleAsync(item, model, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Skip(model, "failed");
+            LogRunFailed(logger, model, ex.Message);
+            return;
         }
 
-        if (answer is null)
+        if (answer is not { Rejection: not "unsupported" })
         {
-            sampler.Skipped();
-            metrics.ShadowEvaluations.Add(1, new("model", model), new("outcome", "skipped"));
+            Skip(model, answer is null ? "busy" : "unsupported");
             return;
         }
 
@@ -80,6 +82,30 @@ internal sealed partial class ShadowEvaluator(
         var budget = options.CurrentValue.Shadow.CpuBudget;
         await Task.Delay(answer.Duration * ((1 - budget) / budget), cancellationToken);
     }
+
+    private async Task<LocalShadowAnswer?> AnswerWhenIdleAsync(ShadowItem item, string model, CancellationToken cancellationToken)
+    {
+        var waited = TimeSpan.Zero;
+        var adapter = LocalAdapterOptions.For(local.CurrentValue.Models.FirstOrDefault(m => m.Name == model), item.ClusterId);
+        LocalShadowAnswer? answer;
+        while ((answer = await generator.TryAnswerAsync(model, adapter, item.Request, cancellationToken)) is null && waited < MaxIdleWait)
+        {
+            await Task.Delay(IdlePoll, cancellationToken);
+            waited += IdlePoll;
+        }
+
+        return answer;
+    }
+
+    private void Skip(string model, string reason)
+    {
+        sampler.Skipped();
+        metrics.ShadowEvaluations.Add(1, new("model", model), new("outcome", "skipped"));
+        metrics.ShadowSkips.Add(1, new("model", model), new("reason", reason));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A shadow run of {Model} failed and is skipped: {Error}")]
+    private static partial void LogRunFailed(ILogger logger, string model, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A shadow result for {Model} could not be stored: {Error}")]
     private static partial void LogStoreFailed(ILogger logger, string model, string error);

@@ -19,7 +19,8 @@ internal sealed class TraceStore : IDisposable
     {
         var capture = options.Value.Capture;
         Kind = capture.Store;
-        _dialect = new Lazy<SqlDialect>(() => SqlDialect.Create(capture.Store, capture.ConnectionString));
+        // Not cached on failure: a store folder that becomes writable is used from the next call on.
+        _dialect = new Lazy<SqlDialect>(() => SqlDialect.Create(capture.Store, capture.ConnectionString), LazyThreadSafetyMode.PublicationOnly);
     }
 
     public string Kind { get; }
@@ -44,6 +45,26 @@ internal sealed class TraceStore : IDisposable
                 ("signature", r.Signature), ("request", r.RequestJson), ("answer", r.AnswerJson));
             command.Transaction = transaction;
             ids[i] = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Sets the task cluster of calls already stored.</summary>
+    public async Task SetClustersAsync(IReadOnlyList<(long Id, long ClusterId)> calls, CancellationToken cancellationToken)
+    {
+        if (calls.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var (id, clusterId) in calls)
+        {
+            await using var command = Command(connection, "UPDATE slmgw_captures SET cluster_id = @cluster WHERE id = @id", ("cluster", clusterId), ("id", id));
+            command.Transaction = transaction;
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -239,7 +260,16 @@ internal sealed class TraceStore : IDisposable
 
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = await _dialect.Value.OpenAsync(cancellationToken);
+        DbConnection connection;
+        try
+        {
+            connection = await _dialect.Value.OpenAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        {
+            throw new TraceStoreUnavailableException($"The trace store cannot be opened: {ex.Message}", ex);
+        }
+
         if (!_created)
         {
             await CreateSchemaAsync(connection, cancellationToken);

@@ -1,13 +1,21 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace SlmGateway.Core.Configuration;
 
 /// <summary>Stops start-up (and rejects a reload) on configuration that cannot work.</summary>
-public sealed class RemoteOptionsValidator : IValidateOptions<RemoteOptions>
+public sealed class RemoteOptionsValidator(IConfiguration configuration) : IValidateOptions<RemoteOptions>
 {
+    private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(1);
+
     public ValidateOptionsResult Validate(string? name, RemoteOptions options)
     {
-        var failures = new List<string>();
+        var failures = ListBinding.Failures<UpstreamOptions>(configuration, RemoteOptions.Section + ":Upstreams").ToList();
+        if (options.AnswerDeadline <= TimeSpan.Zero || options.AnswerDeadline > TimeSpan.FromHours(1))
+        {
+            failures.Add("SlmGateway:Remote:AnswerDeadline must be positive and at most an hour.");
+        }
+
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var upstream in options.Upstreams)
         {
@@ -45,32 +53,51 @@ public sealed class RemoteOptionsValidator : IValidateOptions<RemoteOptions>
     private static void ValidateTimeouts(UpstreamOptions upstream, string label, List<string> failures)
     {
         var t = upstream.Timeouts;
-        if (t.Connect <= TimeSpan.Zero || t.FirstByte <= TimeSpan.Zero || t.Total <= TimeSpan.Zero || t.Idle <= TimeSpan.Zero)
+        TimeSpan[] timeouts = [t.Connect, t.FirstByte, t.Total, t.Idle];
+        if (timeouts.Any(timeout => timeout <= TimeSpan.Zero || timeout > LongestDuration))
         {
-            failures.Add($"Upstream '{label}': every timeout must be positive.");
+            failures.Add($"Upstream '{label}': every timeout (Timeouts:Connect, FirstByte, Total, Idle) must be positive and at most a day.");
         }
 
-        if (upstream.Retry.MaxRetries < 0)
+        var r = upstream.Retry;
+        if (r.MaxRetries is < 0 or > 100)
         {
-            failures.Add($"Upstream '{label}': Retry.MaxRetries must not be negative.");
+            failures.Add($"Upstream '{label}': Retry:MaxRetries must be between 0 and 100.");
+        }
+
+        if (r.BaseDelay < TimeSpan.Zero || r.MaxDelay < r.BaseDelay || r.MaxRetryAfter < TimeSpan.Zero
+            || r.BaseDelay > LongestDuration || r.MaxDelay > LongestDuration || r.MaxRetryAfter > LongestDuration)
+        {
+            failures.Add($"Upstream '{label}': Retry needs 0 <= BaseDelay <= MaxDelay, a MaxRetryAfter that is not negative, and each at most a day.");
         }
 
         var b = upstream.Breaker;
         if (b.FailureRatio is <= 0 or > 1 || b.MinimumThroughput < 2
-            || b.SamplingDuration < TimeSpan.FromMilliseconds(500) || b.BreakDuration < TimeSpan.FromMilliseconds(500))
+            || b.SamplingDuration < TimeSpan.FromMilliseconds(500) || b.BreakDuration < TimeSpan.FromMilliseconds(500)
+            || b.SamplingDuration > LongestDuration || b.BreakDuration > LongestDuration)
         {
-            failures.Add($"Upstream '{label}': Breaker needs FailureRatio in (0, 1], MinimumThroughput >= 2 and durations of at least 0.5 s.");
+            failures.Add($"Upstream '{label}': Breaker needs FailureRatio in (0, 1], MinimumThroughput >= 2 and durations between 0.5 s and a day.");
         }
     }
 }
 
-public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+public sealed class AuthOptionsValidator(IConfiguration configuration) : IValidateOptions<AuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
-        var failures = new List<string>();
+        var failures = ListBinding.Failures<ClientKeyOptions>(configuration, AuthOptions.Section + ":Keys")
+            .Concat(ListBinding.Failures<ClientKeyOptions>(configuration, AuthOptions.Section + ":AdminKeys"))
+            .ToList();
+        failures.AddRange(options.Keys.GroupBy(key => key.Id, StringComparer.Ordinal).Where(same => same.Count() > 1)
+            .Select(same => $"Client key Id '{same.Key}' is used twice."));
+        var hashes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var key in options.Keys.Concat(options.AdminKeys))
         {
+            if (!hashes.Add(key.Sha256))
+            {
+                failures.Add($"Client key '{key.Id}': its Sha256 is also another key's; each key must be distinct.");
+            }
+
             if (string.IsNullOrWhiteSpace(key.Id))
             {
                 failures.Add("Every client key needs an Id.");

@@ -6,6 +6,12 @@ public sealed class RemoteOptions
     public const string Section = "SlmGateway:Remote";
 
     public List<UpstreamOptions> Upstreams { get; set; } = [];
+
+    /// <summary>
+    /// The longest a client waits for an answer to start, across every attempt, retry delay and
+    /// fallback upstream together (each attempt's first-byte timeout is cut to what is left); 504 after it.
+    /// </summary>
+    public TimeSpan AnswerDeadline { get; set; } = TimeSpan.FromSeconds(120);
 }
 
 public sealed class UpstreamOptions

@@ -30,6 +30,8 @@ public sealed class GatewayMetrics : IDisposable
         CostSaved = _meter.CreateCounter<double>("slmgw.cost.saved", "USD", "Estimated remote cost of the requests served locally, from configured prices");
         CaptureRecords = _meter.CreateCounter<long>("slmgw.capture.records", "{record}", "Captured calls by outcome: written, dropped (queue full), failed (store error)");
         ShadowEvaluations = _meter.CreateCounter<long>("slmgw.shadow.evaluations", "{evaluation}", "Shadow runs of local candidates by model and outcome: agreed, disagreed, skipped");
+        BackgroundFailures = _meter.CreateCounter<long>("slmgw.background.failures", "{failure}", "Failures of a background worker (capture, shadow, loop), each survived by a restart, by worker");
+        ShadowSkips = _meter.CreateCounter<long>("slmgw.shadow.skipped", "{run}", "Shadow runs not made, by model and reason: busy, unsupported (the local model cannot take the request), failed");
         ClusterChanges = _meter.CreateCounter<long>("slmgw.loop.cluster.changes", "{change}", "Task clusters promoted to local or demoted, by new state");
     }
 
@@ -52,6 +54,10 @@ public sealed class GatewayMetrics : IDisposable
     public Counter<long> ShadowEvaluations { get; }
 
     public Counter<long> ClusterChanges { get; }
+
+    public Counter<long> BackgroundFailures { get; }
+
+    public Counter<long> ShadowSkips { get; }
 
     /// <summary>Gauges read on each collection: whatever the callbacks return at that moment.</summary>
     public void ObserveState(Func<IEnumerable<Measurement<long>>> localActive, Func<IEnumerable<Measurement<long>>> localQueued, Func<IEnumerable<Measurement<long>>> circuitOpen)

@@ -39,7 +39,9 @@ internal static class OpenAiApi
 
         using (body)
         {
-            var parsed = endpoint == ApiEndpoint.ChatCompletions ? ParseChat(body) : ParseModelRequest(body);
+            var parsed = JsonTextCheck.Check(body.Memory.Span) is { } textError
+                ? new ParsedRequest(string.Empty, null, false, textError)
+                : endpoint == ApiEndpoint.ChatCompletions ? ParseChat(body) : ParseModelRequest(body);
             if (parsed.Error is { } error)
             {
                 await ErrorWriter.WriteAsync(context.Response, error);

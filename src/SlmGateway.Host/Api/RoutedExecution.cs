@@ -6,7 +6,8 @@ namespace SlmGateway.Host.Api;
 
 /// <summary>
 /// Serves a request where the decision says, and moves it only while nothing has been committed: a
-/// local model with a full queue spills to remote, a rejected local answer escalates to remote, and
+/// local model with a full queue spills to remote, a request it cannot take goes remote, a rejected
+/// local answer escalates to remote, and
 /// a remote that fails (5xx, open circuits), first choice or escalation, falls back to the local
 /// model's answer as it is when there is one.
 /// </summary>
@@ -26,6 +27,14 @@ internal static class RoutedExecution
             if (error.Error.Code == GatewayError.OverloadedCode)
             {
                 return await ServeOnAsync(context, BackendKeys.Remote, RoutingReasons.Spilled, request, route, trace);
+            }
+
+            // What the local model cannot take (a schema, n, a long prompt) is not the client's fault when
+            // the gateway chose local: the remote model answers instead. A route the client or the operator
+            // forced (header, key or task policy) keeps its 400.
+            if (error.StatusCode == 400 && decision.Reason is not (RoutingReasons.HeaderOverride or RoutingReasons.KeyPolicy or RoutingReasons.TaskPolicy))
+            {
+                return await ServeOnAsync(context, BackendKeys.Remote, RoutingReasons.UnsupportedLocally, request, route, trace);
             }
 
             if (error.Error.Code == GatewayError.RejectedCode)

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -29,7 +30,7 @@ internal static class GatewayTelemetry
             return metrics;
         });
 
-        var otlp = builder.Configuration[OtlpEndpointKey] is { Length: > 0 } endpoint ? new Uri(endpoint) : null;
+        var otlp = OtlpEndpoint(builder.Configuration[OtlpEndpointKey]);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("slmgateway"))
             .WithMetrics(metrics =>
@@ -46,6 +47,19 @@ internal static class GatewayTelemetry
         }
 
         return builder;
+    }
+
+    /// <summary>The configured endpoint; none when empty, and a start-up error naming the setting when it is not an http(s) URL.</summary>
+    private static Uri? OtlpEndpoint(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new OptionsValidationException(OtlpEndpointKey, typeof(Uri), [$"{OtlpEndpointKey} '{value}' is not an absolute http(s) URL (for example http://collector:4317)."]);
     }
 
     public static WebApplication MapMetricsEndpoint(this WebApplication app)

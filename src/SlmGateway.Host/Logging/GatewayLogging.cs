@@ -28,6 +28,8 @@ internal static class GatewayLogging
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
+                // "Hosting failed to start" and its stack: Program prints a configuration error as one line itself.
+                .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
                 .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext();
             ITextFormatter formatter = json

@@ -24,7 +24,7 @@ public sealed class AdminClient : IDisposable
 
     /// <summary>
     /// Capture counters once <paramref name="calls"/> calls were handed over (accepted, dropped or sampled out) and
-    /// every accepted one is written or failed (the writer has caught up).
+    /// every accepted one is written or failed and clustered (the writer has caught up).
     /// </summary>
     public async Task<JsonElement> SettledCaptureAsync(long calls)
     {
@@ -33,7 +33,8 @@ public sealed class AdminClient : IDisposable
             var capture = (await GetAsync("/admin/loop")).GetProperty("capture");
             var accepted = capture.GetProperty("accepted").GetInt64();
             if (accepted + capture.GetProperty("dropped").GetInt64() + capture.GetProperty("sampled_out").GetInt64() >= calls
-                && accepted == capture.GetProperty("written").GetInt64() + capture.GetProperty("failed").GetInt64())
+                && accepted == capture.GetProperty("written").GetInt64() + capture.GetProperty("failed").GetInt64()
+                && capture.GetProperty("clustering").GetInt32() == 0)
             {
                 return capture;
             }
