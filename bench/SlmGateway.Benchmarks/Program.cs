@@ -1,6 +1,7 @@
 using SlmGateway.Benchmarks.Conversion;
 using SlmGateway.Benchmarks.Local;
 using SlmGateway.Benchmarks.Proxy;
+using SlmGateway.Benchmarks.Reliability;
 using SlmGateway.Benchmarks.Routing;
 
 // One executable, several roles: the benchmark driver, and the processes it measures.
@@ -12,6 +13,8 @@ return args.FirstOrDefault() switch
     "cluster-eval" => ClusterEvaluation.Run(args[1..]),
     "replay" => await Replay.RunAsync(args[1..]),
     "bare-yarp" => await BareYarpProxy.RunAsync(args[1..]),
+    "soak" => await SoakBenchmark.RunAsync(args[1..]),
+    "fuzz" => await FuzzBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -27,6 +30,8 @@ static int Usage()
                SlmGateway.Benchmarks cluster-eval [--data ../shared/data] [--similarity 0.6,0.7,0.8]
                SlmGateway.Benchmarks replay [--data ../shared/data | --file calls.jsonl] [--limit N] [--model-dir models/tiny-random]
                                             [--shadow-rate 1] [--min-samples 5] [--max-output-tokens 64]
+               SlmGateway.Benchmarks soak [--minutes 10] [--rate 185]
+               SlmGateway.Benchmarks fuzz [--cases 50000] [--seed 1]
         """);
     return 2;
 }

@@ -115,7 +115,7 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
                         }
 
                         var left = TimeSpan.FromSeconds((double)(s.DeadlineAt - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
-                        return ForwardAttempt.RunAsync(s.Forwarder, s.Context, s.Upstream, s.Body, s.PathSuffix, s.Events, left);
+                        return s.RememberAsync(ForwardAttempt.RunAsync(s.Forwarder, s.Context, s.Upstream, s.Body, s.PathSuffix, s.Events, left));
                     },
                     state,
                     deadlineSource.Token);
@@ -132,7 +132,8 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
             }
             catch (OperationCanceledException) when (deadlineSource.IsCancellationRequested)
             {
-                lastError = PastDeadline(deadline);
+                // The deadline ended a wait between attempts: the client gets the upstream's last answer (a 429 with its Retry-After, say).
+                (lastError, lastRetryAfter) = state.Last is { } last ? (ErrorOf(last, upstream.Name), last.RetryAfter) : (PastDeadline(deadline), null);
                 break;
             }
 
@@ -197,5 +198,11 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
     }
 
     private sealed record AttemptState(
-        IHttpForwarder Forwarder, HttpContext Context, Upstream Upstream, ReadOnlyMemory<byte> Body, string PathSuffix, EventAlignedStream? Events, RequestTrace? Trace, long DeadlineAt);
+        IHttpForwarder Forwarder, HttpContext Context, Upstream Upstream, ReadOnlyMemory<byte> Body, string PathSuffix, EventAlignedStream? Events, RequestTrace? Trace, long DeadlineAt)
+    {
+        /// <summary>The last attempt's result, for when the deadline cancels the wait before the next one.</summary>
+        public AttemptResult? Last { get; private set; }
+
+        public async ValueTask<AttemptResult> RememberAsync(ValueTask<AttemptResult> attempt) => Last = await attempt;
+    }
 }

@@ -52,6 +52,12 @@ public sealed class CaptureOptions
 
     /// <summary>How often clusters and their states are re-read from the store (other replicas' changes).</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whether <c>/readyz</c> answers 503 while the trace store fails. Off by default: a shared store
+    /// that is down would otherwise take every replica out of service for want of a record.
+    /// </summary>
+    public bool RequiredForReadiness { get; set; }
 }
 
 public sealed class RedactionOptions

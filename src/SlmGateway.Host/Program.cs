@@ -11,7 +11,7 @@ using SlmGateway.Host.Logging;
 try
 {
     var builder = WebApplication.CreateSlimBuilder(args);
-    builder.WebHost.UseKestrelHttpsConfiguration();
+    builder.WebHost.UseKestrelHttpsConfiguration().ConfigureKestrel(RequestHeadLimits.ConfigureKestrel);
     builder.AddGatewayLogging();
     builder.AddGatewayTelemetry();
     builder.Services.AddSlmGateway().AddRequestRouting().AddOnnxBackend().AddRemoteBackend().AddConversionLoop();

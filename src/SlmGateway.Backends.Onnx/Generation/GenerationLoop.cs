@@ -57,7 +57,8 @@ internal static class GenerationLoop
         var logits = plan.ReadsLogits ? new LogitsReader(model.Tokenizer, model.Folder.VocabSize) : null;
         var (sum, min, count, measured) = (0d, 0d, 0, 0);
         var finishReason = "length";
-        while (count < plan.MaxNewTokens)
+        var budget = model.Options.MaxGenerationTime;
+        while (count < plan.MaxNewTokens && TimeProvider.System.GetElapsedTime(started) < budget)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (generator.IsDone())

@@ -40,6 +40,11 @@ internal sealed class LocalOptionsValidator(IConfiguration configuration) : IVal
                 failures.Add($"Local model '{label}': MaxConcurrency, MaxOutputTokens and GuidedMaxStringLength must be at least 1; QueueLength, Threads and ContextLength must not be negative.");
             }
 
+            if (model.MaxGenerationTime <= TimeSpan.Zero || model.MaxGenerationTime > TimeSpan.FromDays(1))
+            {
+                failures.Add($"Local model '{label}': MaxGenerationTime must be positive and at most a day.");
+            }
+
             if (model.MaxQueueWait <= TimeSpan.Zero)
             {
                 failures.Add($"Local model '{label}': MaxQueueWait must be positive.");

@@ -20,7 +20,7 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
     {
         var capture = options.CurrentValue.Capture;
         var trace = context.Features.Get<RequestTrace>();
-        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.Equals(CapturedPath, StringComparison.Ordinal) || !IsOn(capture, trace?.ClientKeyId))
+        if (!HttpMethods.IsPost(context.Request.Method) || !IsChatCompletions(context.Request.Path) || !IsOn(capture, trace?.ClientKeyId))
         {
             await next(context);
             return;
@@ -54,6 +54,10 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
             }
         }
     }
+
+    /// <summary>The path as routing matches it: any letter case, with or without a trailing slash.</summary>
+    private static bool IsChatCompletions(PathString path) =>
+        path.Value.AsSpan().TrimEnd('/').Equals(CapturedPath, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsOn(CaptureOptions capture, string? keyId) =>
         keyId is not null && capture.Keys.TryGetValue(keyId, out var on) ? on : capture.Enabled;

@@ -24,6 +24,7 @@ internal sealed partial class CaptureWriter(
     // Calls written but not yet clustered; beyond this the oldest stay unclustered (counted).
     private const int MaxClusterBacklog = 8192;
     private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ProbeWhileFailing = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan DrainOnStop = TimeSpan.FromSeconds(5);
     private readonly Queue<(long Id, ProcessedCall Call)> _unclustered = new();
     private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
@@ -46,6 +47,10 @@ internal sealed partial class CaptureWriter(
                 {
                     await ClusterSomeAsync(stoppingToken);
                 }
+                else if (health.Error is not null)
+                {
+                    await ProbeAsync(stoppingToken);
+                }
                 else if (!await queue.Reader.WaitToReadAsync(stoppingToken))
                 {
                     return;
@@ -56,6 +61,32 @@ internal sealed partial class CaptureWriter(
         {
             using var drain = new CancellationTokenSource(DrainOnStop);
             await WriteAvailableAsync(batch, drain.Token);
+        }
+    }
+
+    /// <summary>While the store fails and no call comes to show otherwise, it is tried every few seconds, so its recovery shows.</summary>
+    private async Task ProbeAsync(CancellationToken stoppingToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        wait.CancelAfter(ProbeWhileFailing);
+        try
+        {
+            await queue.Reader.WaitToReadAsync(wait.Token);
+            return;
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Nothing came: try the store.
+        }
+
+        try
+        {
+            await store.ProbeAsync(stoppingToken);
+            health.Succeeded();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            health.Failed(ex.Message);
         }
     }
 

@@ -50,6 +50,14 @@ internal sealed class TraceStore : IDisposable
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Opens the store (creating its tables on first use) and runs the cheapest query: throws while the store fails.</summary>
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT 1");
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
     /// <summary>Sets the task cluster of calls already stored.</summary>
     public async Task SetClustersAsync(IReadOnlyList<(long Id, long ClusterId)> calls, CancellationToken cancellationToken)
     {

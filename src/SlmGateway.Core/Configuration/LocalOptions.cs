@@ -53,6 +53,12 @@ public sealed class LocalModelOptions
     /// </summary>
     public bool Guidance { get; set; } = true;
 
+    /// <summary>
+    /// Longest one generation may run; past it the answer ends as if it had reached its token limit
+    /// (<c>finish_reason: length</c>), so that no request, guided or not, can hold a slot for long.
+    /// </summary>
+    public TimeSpan MaxGenerationTime { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Longest string that constrained decoding lets a schema without <c>maxLength</c> produce.</summary>
     public int GuidedMaxStringLength { get; set; } = 256;
 

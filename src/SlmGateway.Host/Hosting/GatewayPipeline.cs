@@ -11,13 +11,14 @@ namespace SlmGateway.Host.Hosting;
 internal static class GatewayPipeline
 {
     /// <summary>
-    /// Request id and trace, the request-completion log event and metrics, OpenAI-shaped answers for anything
+    /// Request id and trace, limits on the request line and headers, the request-completion log event and metrics, OpenAI-shaped answers for anything
     /// the framework would otherwise answer itself, then client keys and their rate limits, then capture
     /// (after the key check, so capture can be switched per key).
     /// </summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.Use(StartTrace);
+        app.Use(RequestHeadLimits.CheckAsync);
         app.UseMiddleware<RequestCompletionLogging>();
         app.UseMiddleware<RequestMetrics>();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledAsync, StatusCodeSelector = _ => 500 });

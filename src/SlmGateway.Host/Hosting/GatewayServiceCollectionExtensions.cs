@@ -8,7 +8,7 @@ namespace SlmGateway.Host.Hosting;
 
 internal static class GatewayServiceCollectionExtensions
 {
-    /// <summary>Options, the model catalog, and client keys with their rate limits.</summary>
+    /// <summary>Options, the model catalog, client keys with their rate limits, and how background failures are taken.</summary>
     public static IServiceCollection AddSlmGateway(this IServiceCollection services)
     {
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
@@ -16,6 +16,10 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<ClientKeyStore>();
+
+        // Background workers survive their own failures (SupervisedLoop); should one still escape, it
+        // must not stop the gateway, which would then exit 0 and not be restarted by a supervisor.
+        services.Configure<HostOptions>(options => options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         return services;
     }
 }

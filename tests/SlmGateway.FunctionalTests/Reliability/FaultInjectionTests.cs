@@ -101,7 +101,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
 
         var result = await RunAsync(Chat);
 
-        Assert.Equal((429, 3), (result.Status, _upstream.RequestCount));
+        // Two waits of a second fit the 3 s deadline on an idle machine; when the deadline ends the second wait, the last 429 is the answer.
+        Assert.Equal(429, result.Status);
+        Assert.InRange(_upstream.RequestCount, 2, 3);
         Assert.NotNull(result.RetryAfter);
         Assert.True(result.Elapsed >= TimeSpan.FromSeconds(1.9), result.ToString());
     }
