@@ -67,7 +67,8 @@ public sealed class LocalSchedulingTests(LongContextModelFixture model) : IClass
         await using var upstream = await FakeUpstream.StartAsync();
         var settings = Settings().Upstream("cloud", upstream.BaseUrl, "tiny-random=gpt-4o-mini")
             .Set("SlmGateway:Local:Models:0:QueueLength", "4")
-            .Set("SlmGateway:Local:Models:0:MaxQueueWait", "00:00:00.001")
+            // One tick: a 4-token generation of the tiny model can take less than a millisecond, which made a 1 ms bound flaky.
+            .Set("SlmGateway:Local:Models:0:MaxQueueWait", "00:00:00.0000001")
             .Set("SlmGateway:Routing:MinConfidenceMean", "-100");
         await using var gateway = new GatewayFactory(settings);
         using var client = gateway.CreateHttpClient();
