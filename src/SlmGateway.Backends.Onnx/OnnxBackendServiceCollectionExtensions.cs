@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using SlmGateway.Backends.Onnx.Models;
 using SlmGateway.Backends.Onnx.Serving;
 using SlmGateway.Core.Configuration;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 using SlmGateway.Core.Execution;
 
 namespace SlmGateway.Backends.Onnx;

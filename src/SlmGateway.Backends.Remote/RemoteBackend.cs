@@ -22,7 +22,7 @@ namespace SlmGateway.Backends.Remote;
 /// </summary>
 internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry registry, IOptionsMonitor<RemoteOptions> options) : IRequestBackend
 {
-    public async ValueTask<BackendOutcome> ServeAsync(GatewayRequest request, ModelRoute route, HttpContext context)
+    public async ValueTask<BackendOutcome> ServeAsync(GatewayRequest request, ModelRoute route, RouteCandidate candidate, HttpContext context)
     {
         var body = context.Response.Body;
         var askForUsage = StreamUsage.ShouldAsk(request);
@@ -31,9 +31,10 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
         var masks = route.Remote.Select(target => registry.Find(target.Upstream)?.Secrets).OfType<SecretMask>().Where(mask => !mask.IsEmpty).ToList();
         var masked = masks.Count == 0 ? null : new SecretMaskStream(tail, masks.Count == 1 ? masks[0] : SecretMask.Combine(masks));
         context.Response.Body = (Stream?)masked ?? tail;
+        BackendOutcome outcome;
         try
         {
-            return await ServeThroughAsync(askForUsage ? request with { Body = StreamUsage.Ask(request.Body) } : request, route, context, events);
+            outcome = await ServeThroughAsync(askForUsage ? request with { Body = StreamUsage.Ask(request.Body) } : request, route, candidate, context, events);
         }
         finally
         {
@@ -43,11 +44,11 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
             }
 
             context.Response.Body = body;
-            if (context.Features.Get<RequestTrace>() is { } trace && tail.ReadUsage() is { Input: not null } usage)
-            {
-                (trace.InputTokens, trace.OutputTokens) = (usage.Input, usage.Output);
-            }
         }
+
+        return tail.ReadUsage() is { Input: not null } usage
+            ? outcome with { Report = outcome.Report with { InputTokens = usage.Input, OutputTokens = usage.Output } }
+            : outcome;
     }
 
     private static async ValueTask CompleteAsync(SecretMaskStream? masked, EventAlignedStream? events)
@@ -70,14 +71,17 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
         }
     }
 
-    private async ValueTask<BackendOutcome> ServeThroughAsync(GatewayRequest request, ModelRoute route, HttpContext context, EventAlignedStream? events)
+    private async ValueTask<BackendOutcome> ServeThroughAsync(
+        GatewayRequest request, ModelRoute route, RouteCandidate candidate, HttpContext context, EventAlignedStream? events)
     {
-        var trace = context.Features.Get<RequestTrace>();
         var pathSuffix = PathSuffixOf(request.Endpoint);
         GatewayError? lastError = null;
         TimeSpan? lastRetryAfter = null;
         string? lastUpstream = null;
-        var deadline = options.CurrentValue.AnswerDeadline;
+        var answerDeadline = options.CurrentValue.AnswerDeadline;
+        var firstTokenFirst = candidate.FirstTokenDeadline is { } firstToken && firstToken < answerDeadline;
+        var deadline = firstTokenFirst ? candidate.FirstTokenDeadline!.Value : answerDeadline;
+        var tries = 0;
         var deadlineAt = Stopwatch.GetTimestamp() + (long)(deadline.TotalSeconds * Stopwatch.Frequency);
         using var deadlineSource = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadlineSource.CancelAfter(deadline);
@@ -91,29 +95,19 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
 
             if (deadlineSource.IsCancellationRequested)
             {
-                lastError = PastDeadline(deadline);
-                break;
+                return PastDeadline(deadline, firstTokenFirst, lastUpstream, tries);
             }
 
             lastUpstream = upstream.Name;
-            if (trace is not null)
-            {
-                trace.Upstream = upstream.Name;
-            }
 
             var body = target.UpstreamModel == request.Model ? request.Body : ModelFieldRewriter.Rewrite(request.Body, target.UpstreamModel);
-            var state = new AttemptState(forwarder, context, upstream, body, pathSuffix, events, trace, deadlineAt);
+            var state = new AttemptState(forwarder, context, upstream, body, pathSuffix, events, deadlineAt);
             AttemptResult result;
             try
             {
                 result = await upstream.Pipeline.ExecuteAsync(
                     static (s, _) =>
                     {
-                        if (s.Trace is not null)
-                        {
-                            s.Trace.Attempts++;
-                        }
-
                         var left = TimeSpan.FromSeconds((double)(s.DeadlineAt - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
                         return s.RememberAsync(ForwardAttempt.RunAsync(s.Forwarder, s.Context, s.Upstream, s.Body, s.PathSuffix, s.Events, left));
                     },
@@ -122,37 +116,57 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
             }
             catch (BrokenCircuitException ex)
             {
+                tries += state.Tries;
                 lastError = GatewayError.Unavailable($"The upstream '{upstream.Name}' is failing and its circuit is open; try again later.");
                 lastRetryAfter = ex.RetryAfter ?? upstream.Options.Breaker.BreakDuration;
                 continue;
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
-                return BackendOutcome.Served(upstream.Name);
+                return BackendOutcome.Served(new AttemptReport { Upstream = upstream.Name, UpstreamTries = tries + state.Tries });
             }
             catch (OperationCanceledException) when (deadlineSource.IsCancellationRequested)
             {
-                // The deadline ended a wait between attempts: the client gets the upstream's last answer (a 429 with its Retry-After, say).
-                (lastError, lastRetryAfter) = state.Last is { } last ? (ErrorOf(last, upstream.Name), last.RetryAfter) : (PastDeadline(deadline), null);
-                break;
+                tries += state.Tries;
+
+                // The deadline ended a wait between attempts: the client gets the upstream's last answer (a 429 with its
+                // Retry-After, say), unless the deadline is the first-token deadline, which hands over to the next candidate.
+                return state.Last is { } last && !firstTokenFirst
+                    ? Failure(ErrorOf(last, upstream.Name), upstream.Name, tries, last.RetryAfter)
+                    : PastDeadline(deadline, firstTokenFirst, upstream.Name, tries);
             }
 
+            tries += state.Tries;
             if (result.Committed || result.Kind == AttemptKind.ClientCanceled)
             {
-                return BackendOutcome.Served(upstream.Name);
+                return BackendOutcome.Served(new AttemptReport { Upstream = upstream.Name, UpstreamTries = tries });
+            }
+
+            if (firstTokenFirst && result.Kind == AttemptKind.TimedOut && deadlineSource.IsCancellationRequested)
+            {
+                return PastDeadline(deadline, firstTokenFirst, upstream.Name, tries);
             }
 
             (lastError, lastRetryAfter) = (ErrorOf(result, upstream.Name), result.RetryAfter);
         }
 
-        return BackendOutcome.Failed(
-            lastError ?? GatewayError.Unavailable($"No upstream is configured for the model '{route.Model}'."),
-            lastUpstream,
-            lastRetryAfter);
+        return Failure(lastError ?? GatewayError.Unavailable($"No upstream is configured for the model '{route.Model}'."), lastUpstream, tries, lastRetryAfter);
     }
 
-    private static GatewayError PastDeadline(TimeSpan deadline) =>
-        GatewayError.GatewayTimeout(FormattableString.Invariant($"No upstream answered within the answer deadline ({deadline.TotalSeconds:0.###} s)."));
+    /// <summary>A failure the next candidate may take over (5xx: the remote path failed), or a refusal that is the answer (a 429, say).</summary>
+    private static BackendOutcome Failure(GatewayError error, string? upstream, int tries, TimeSpan? retryAfter) =>
+        BackendOutcome.Failed(
+            error.StatusCode >= 500 ? FailureKinds.UpstreamFailed : FailureKinds.Refused,
+            error,
+            new AttemptReport { Upstream = upstream, UpstreamTries = tries },
+            retryAfter);
+
+    private static BackendOutcome PastDeadline(TimeSpan deadline, bool firstToken, string? upstream, int tries) =>
+        BackendOutcome.Failed(
+            firstToken ? FailureKinds.FirstTokenLate : FailureKinds.UpstreamFailed,
+            GatewayError.GatewayTimeout(FormattableString.Invariant(
+                $"No upstream answered within the {(firstToken ? "first-token" : "answer")} deadline ({deadline.TotalSeconds:0.###} s).")),
+            new AttemptReport { Upstream = upstream, UpstreamTries = tries });
 
     private static string PathSuffixOf(ApiEndpoint endpoint) => endpoint switch
     {
@@ -198,11 +212,18 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
     }
 
     private sealed record AttemptState(
-        IHttpForwarder Forwarder, HttpContext Context, Upstream Upstream, ReadOnlyMemory<byte> Body, string PathSuffix, EventAlignedStream? Events, RequestTrace? Trace, long DeadlineAt)
+        IHttpForwarder Forwarder, HttpContext Context, Upstream Upstream, ReadOnlyMemory<byte> Body, string PathSuffix, EventAlignedStream? Events, long DeadlineAt)
     {
         /// <summary>The last attempt's result, for when the deadline cancels the wait before the next one.</summary>
         public AttemptResult? Last { get; private set; }
 
-        public async ValueTask<AttemptResult> RememberAsync(ValueTask<AttemptResult> attempt) => Last = await attempt;
+        /// <summary>Attempts made at this upstream.</summary>
+        public int Tries { get; private set; }
+
+        public async ValueTask<AttemptResult> RememberAsync(ValueTask<AttemptResult> attempt)
+        {
+            Tries++;
+            return Last = await attempt;
+        }
     }
 }

@@ -8,7 +8,7 @@ using SlmGateway.Conversion.Promotion;
 using SlmGateway.Conversion.Redaction;
 using SlmGateway.Conversion.Shadow;
 using SlmGateway.Conversion.Store;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Conversion;
 

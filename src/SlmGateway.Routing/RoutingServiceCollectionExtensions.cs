@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SlmGateway.Core.Configuration;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 using SlmGateway.Core.Routing;
 using SlmGateway.Routing.Classification;
 using SlmGateway.Routing.Semantic;

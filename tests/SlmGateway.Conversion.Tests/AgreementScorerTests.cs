@@ -5,7 +5,7 @@ using SlmGateway.Contracts.Chat;
 using SlmGateway.Contracts.Serialization;
 using SlmGateway.Conversion.Shadow;
 using SlmGateway.Core.Configuration;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 using SlmGateway.Routing.Semantic;
 
 namespace SlmGateway.Conversion.Tests;

@@ -1,5 +1,5 @@
 using SlmGateway.Conversion.Clustering;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Conversion.Tests;
 

@@ -40,6 +40,32 @@ internal static class GenerationLoop
         return channel.Reader;
     }
 
+    /// <summary>Reads a generation to its end: the whole text, the token log-probabilities when kept, and how it finished.</summary>
+    public static async Task<(string Text, List<TokenLogprob>? Logprobs, GenerationFinished Finished)> CollectAsync(
+        ChannelReader<GenerationEvent> events, bool keepLogprobs)
+    {
+        var text = new System.Text.StringBuilder();
+        var logprobs = keepLogprobs ? new List<TokenLogprob>() : null;
+        await foreach (var item in events.ReadAllAsync())
+        {
+            switch (item)
+            {
+                case TokenGenerated token:
+                    text.Append(token.Text);
+                    if (token.Logprob is { } lp)
+                    {
+                        logprobs?.Add(lp);
+                    }
+
+                    break;
+                case GenerationFinished finished:
+                    return (text.ToString(), logprobs, finished);
+            }
+        }
+
+        throw new ChannelClosedException("The generation ended without finishing.");
+    }
+
     private static void Run(LocalModel model, GenerationPlan plan, ChannelWriter<GenerationEvent> output, CancellationToken cancellationToken)
     {
         var started = TimeProvider.System.GetTimestamp();

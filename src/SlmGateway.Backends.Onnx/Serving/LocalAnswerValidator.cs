@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Json.Schema;
 using SlmGateway.Backends.Onnx.Generation;
 using SlmGateway.Contracts.Chat;
-using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Routing;
 
 namespace SlmGateway.Backends.Onnx.Serving;
 
@@ -15,7 +15,7 @@ namespace SlmGateway.Backends.Onnx.Serving;
 internal static class LocalAnswerValidator
 {
     /// <summary>Why the answer must not be served (<c>tool_call</c>, <c>schema</c> or <c>confidence</c>, with details), or null.</summary>
-    public static (string Kind, string Detail)? Check(LocalAnswer answer, ChatCompletionRequest request, LocalChatPlan plan, Confidence? confidence, RoutingOptions thresholds)
+    public static (string Kind, string Detail)? Check(LocalAnswer answer, ChatCompletionRequest request, LocalChatPlan plan, Confidence? confidence, AnswerBar bar)
     {
         if (plan.Mode is OutputMode.ToolCallsInText or OutputMode.GuidedToolCall && ToolCallProblem(answer, request, plan) is { } toolProblem)
         {
@@ -27,7 +27,7 @@ internal static class LocalAnswerValidator
             return ("schema", schemaProblem);
         }
 
-        if (confidence is not null && (confidence.MeanLogprob < thresholds.MinConfidenceMean || confidence.MinLogprob < thresholds.MinConfidenceMin))
+        if (confidence is not null && (confidence.MeanLogprob < bar.MinConfidenceMean || confidence.MinLogprob < bar.MinConfidenceMin))
         {
             return ("confidence", FormattableString.Invariant($"mean token log-probability {confidence.MeanLogprob:F2}, minimum {confidence.MinLogprob:F2}"));
         }

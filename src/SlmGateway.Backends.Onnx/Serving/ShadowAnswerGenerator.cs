@@ -3,8 +3,8 @@ using Microsoft.ML.OnnxRuntimeGenAI;
 using SlmGateway.Backends.Onnx.Generation;
 using SlmGateway.Backends.Onnx.Models;
 using SlmGateway.Contracts.Chat;
-using SlmGateway.Core.Configuration;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Routing;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Backends.Onnx.Serving;
 
@@ -14,9 +14,6 @@ namespace SlmGateway.Backends.Onnx.Serving;
 /// </summary>
 internal sealed class ShadowAnswerGenerator(LocalModelRegistry registry) : ILocalAnswerGenerator
 {
-    // Only the answer's form is judged here; confidence is the live router's business.
-    private static readonly RoutingOptions FormOnly = new() { MinConfidenceMean = double.NegativeInfinity, MinConfidenceMin = double.NegativeInfinity };
-
     public async ValueTask<LocalShadowAnswer?> TryAnswerAsync(string model, string? adapter, ChatCompletionRequest request, CancellationToken cancellationToken)
     {
         if (registry.Find(model) is not { IsCompletedSuccessfully: true } loading)
@@ -48,7 +45,7 @@ internal sealed class ShadowAnswerGenerator(LocalModelRegistry registry) : ILoca
         GenerationFinished finished;
         try
         {
-            (text, _, finished) = await LocalBackend.CollectAsync(events, keepLogprobs: false);
+            (text, _, finished) = await GenerationLoop.CollectAsync(events, keepLogprobs: false);
         }
         catch (OnnxRuntimeGenAIException)
         {
@@ -57,7 +54,7 @@ internal sealed class ShadowAnswerGenerator(LocalModelRegistry registry) : ILoca
         }
 
         var answer = plan.Buffered ? LocalAnswer.From(text, finished.FinishReason, plan, local.Syntax) : new LocalAnswer(text, null, finished.FinishReason);
-        var rejection = LocalAnswerValidator.Check(answer, request, plan, null, FormOnly);
+        var rejection = LocalAnswerValidator.Check(answer, request, plan, null, AnswerBar.FormOnly);
         return new LocalShadowAnswer(answer.Content, answer.ToolCalls, rejection?.Kind, Stopwatch.GetElapsedTime(started));
     }
 }

@@ -9,7 +9,7 @@ using SlmGateway.Conversion.Clustering;
 using SlmGateway.Conversion.Redaction;
 using SlmGateway.Conversion.Store;
 using Microsoft.Extensions.DependencyInjection;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Conversion.Capture;
 

@@ -74,9 +74,9 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
             trace?.Reason,
             response.StatusCode,
             elapsed.TotalMilliseconds,
-            trace?.InputTokens,
-            trace?.OutputTokens,
-            trace?.ConfidenceMean,
+            trace?.Final.InputTokens,
+            trace?.Final.OutputTokens,
+            trace?.Final.ConfidenceMean,
             response.ContentType?.StartsWith("text/event-stream", StringComparison.Ordinal) == true,
             request,
             readable ? tee.Copy : null);

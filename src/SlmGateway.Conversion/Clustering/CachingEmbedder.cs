@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Conversion.Clustering;
 

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using System.Text;
 using SlmGateway.Contracts.Chat;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Conversion.Clustering;
 

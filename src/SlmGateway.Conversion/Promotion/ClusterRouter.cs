@@ -4,7 +4,7 @@ using SlmGateway.Conversion.Clustering;
 using SlmGateway.Conversion.Redaction;
 using SlmGateway.Conversion.Store;
 using SlmGateway.Core.Configuration;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using SlmGateway.Contracts.Chat;
 using Microsoft.Extensions.DependencyInjection;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Conversion.Shadow;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SlmGateway.Conversion.Store;
 using SlmGateway.Core.Configuration;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 using SlmGateway.Core.Diagnostics;
 
 namespace SlmGateway.Conversion.Shadow;

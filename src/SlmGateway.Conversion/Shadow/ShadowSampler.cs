@@ -48,7 +48,7 @@ internal sealed class ShadowSampler(IOptionsMonitor<LoopOptions> options, IOptio
             return;
         }
 
-        var task = TaskLabels.Of(call.Chat);
+        var task = RequestShape.Of(call.Chat).Task;
         var models = shadow.Models.Count > 0 ? shadow.Models : local.CurrentValue.Models.Where(m => m.Tasks.Contains(task)).Select(m => m.Name).ToList();
         if (models.Count == 0)
         {

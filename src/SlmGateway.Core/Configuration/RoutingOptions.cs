@@ -23,6 +23,14 @@ public sealed class RoutingOptions
     /// <summary>Local answers with any token log-probability below this are escalated.</summary>
     public double MinConfidenceMin { get; set; } = -15.0;
 
+    /// <summary>
+    /// When a later candidate can take over (a remote model after the local one, the local model as a
+    /// last resort after the remote one): how long a candidate may go without its first token, having
+    /// sent nothing to the client, before it is abandoned for the next (<c>first_token_deadline</c>).
+    /// Unset: no such deadline.
+    /// </summary>
+    public TimeSpan? FirstTokenDeadline { get; set; }
+
     /// <summary>Whether clients may force the route with the <c>x-slmgw-route</c> request header (per-key policy can override).</summary>
     public bool AllowHeaderOverride { get; set; } = true;
 

@@ -1,4 +1,5 @@
 using SlmGateway.Contracts.Chat;
+using SlmGateway.Core.Routing;
 
 namespace SlmGateway.Core.Execution;
 
@@ -22,9 +23,6 @@ public sealed record GatewayRequest(
     bool Stream,
     string? ClientKeyId)
 {
-    /// <summary>Serve the local answer as it is, without validation: the remote model has already failed.</summary>
-    public bool AcceptLocalAsIs { get; init; }
-
-    /// <summary>The local model's LoRA adapter for this request's task cluster, when it has one.</summary>
-    public string? Adapter { get; init; }
+    /// <summary>The chat request's shape, read once after validation; null for other endpoints.</summary>
+    public RequestShape? Shape { get; init; }
 }

@@ -7,17 +7,12 @@ public sealed record RoutingDecision(string Target, string Reason, double? Local
     public string? Adapter { get; init; }
 }
 
-/// <summary>The kind of work a request is, from its structure: what per-task policy and local models are keyed by.</summary>
+/// <summary>The kind of work a request is, from its structure (<see cref="RequestShape.Task"/>): what per-task policy and local models are keyed by.</summary>
 public static class TaskLabels
 {
     public const string ToolCall = "tool_call";
     public const string Json = "json";
     public const string Chat = "chat";
-
-    public static string Of(Contracts.Chat.ChatCompletionRequest request) =>
-        request.Tools is { Count: > 0 } && !(request.ToolChoice is { ValueKind: System.Text.Json.JsonValueKind.String } choice && choice.ValueEquals("none"))
-            ? ToolCall
-            : request.ResponseFormat?.Type is "json_object" or "json_schema" ? Json : Chat;
 }
 
 /// <summary>The reasons a decision or a change of route can carry.</summary>
@@ -37,6 +32,7 @@ public static class RoutingReasons
     public const string Spilled = "spilled";
     public const string Escalated = "escalated";
     public const string DegradedFallback = "degraded_fallback";
+    public const string FirstTokenDeadline = "first_token_deadline";
     public const string ClusterPromoted = "cluster_promoted";
     public const string ClusterDemoted = "cluster_demoted";
 }

@@ -76,22 +76,21 @@ internal static class OpenAiApi
 
     private static async Task DispatchAsync(HttpContext context, ApiEndpoint endpoint, ParsedRequest parsed, RequestBody body)
     {
-        var trace = context.Features.Get<RequestTrace>();
-        var (route, decision, routeError) = RouteSelection.Select(context, parsed.Model, parsed.Chat, trace?.ClientKeyId);
-        if (routeError is not null)
+        var trace = context.Features.Get<RequestTrace>() ?? new RequestTrace();
+        var shape = parsed.Chat is null ? null : RequestShape.Of(parsed.Chat);
+        var header = context.Request.Headers[RoutePlanner.RouteHeader] is { Count: > 0 } values ? values.ToString() : null;
+        var (plan, routeError) = context.RequestServices.GetRequiredService<RoutePlanner>()
+            .Plan(new RouteRequest(parsed.Model, parsed.Chat, shape, trace.ClientKeyId, header));
+        if (plan is null)
         {
-            await ErrorWriter.WriteAsync(context.Response, routeError);
+            await ErrorWriter.WriteAsync(context.Response, routeError!);
             return;
         }
 
-        if (trace is not null)
-        {
-            (trace.Model, trace.LocalProbability) = (route!.Model, decision!.LocalProbability);
-        }
-
+        trace.Plan = plan;
         context.Features.Get<CaptureFeature>()?.RecordRequest(body.Memory);
-        var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace?.ClientKeyId) { Adapter = decision!.Adapter };
-        var outcome = await RoutedExecution.ServeAsync(context, request, route!, decision!, trace);
+        var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace.ClientKeyId) { Shape = shape };
+        var outcome = await context.RequestServices.GetRequiredService<RouteExecutor>().ExecuteAsync(context, request, plan, trace);
         if (!outcome.Committed && outcome.Error is { } error)
         {
             await ErrorWriter.WriteAsync(context.Response, error, outcome.RetryAfter);

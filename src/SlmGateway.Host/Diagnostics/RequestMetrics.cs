@@ -44,50 +44,51 @@ internal sealed class RequestMetrics(RequestDelegate next, GatewayMetrics metric
             tags.Add("error.type", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        var final = trace.Final;
         metrics.OperationDuration.Record(elapsed.TotalSeconds, tags);
         metrics.Decisions.Add(1, tags);
-        RecordTokens(trace, tags);
-        if (trace.FirstTokenSeconds is { } firstToken)
+        RecordTokens(final, tags);
+        if (final.FirstTokenSeconds is { } firstToken)
         {
             metrics.TimeToFirstToken.Record(firstToken, new KeyValuePair<string, object?>("gen_ai.request.model", trace.Model));
         }
 
-        if (trace.PerOutputTokenSeconds is { } perToken)
+        if (final.PerOutputTokenSeconds is { } perToken)
         {
             metrics.TimePerOutputToken.Record(perToken, new KeyValuePair<string, object?>("gen_ai.request.model", trace.Model));
         }
 
-        if (trace.Attempts > 1)
+        if (trace.UpstreamTries > 1)
         {
-            metrics.UpstreamRetries.Add(trace.Attempts - 1, new KeyValuePair<string, object?>("slmgw.upstream", trace.Upstream));
+            metrics.UpstreamRetries.Add(trace.UpstreamTries - 1, new KeyValuePair<string, object?>("slmgw.upstream", trace.Upstream));
         }
 
-        if (trace.Route == BackendKeys.Local && trace.RemoteCounterpart is { } counterpart
+        if (trace.Route == BackendKeys.Local && trace.Plan?.RemoteCounterpart is { } counterpart
             && routing.CurrentValue.Prices.TryGetValue(counterpart, out var price))
         {
-            var saved = ((trace.InputTokens ?? 0) * price.InputPerMillion + (trace.OutputTokens ?? 0) * price.OutputPerMillion) / 1_000_000;
+            var saved = ((final.InputTokens ?? 0) * price.InputPerMillion + (final.OutputTokens ?? 0) * price.OutputPerMillion) / 1_000_000;
             metrics.CostSaved.Add(saved, new KeyValuePair<string, object?>("gen_ai.request.model", counterpart));
         }
 
         Activity.Current?.SetTag("gen_ai.operation.name", "chat")
             .SetTag("gen_ai.request.model", trace.Model)
-            .SetTag("gen_ai.usage.input_tokens", trace.InputTokens)
-            .SetTag("gen_ai.usage.output_tokens", trace.OutputTokens)
+            .SetTag("gen_ai.usage.input_tokens", final.InputTokens)
+            .SetTag("gen_ai.usage.output_tokens", final.OutputTokens)
             .SetTag("slmgw.route", trace.Route)
             .SetTag("slmgw.reason", trace.Reason)
-            .SetTag("slmgw.confidence", trace.ConfidenceMean);
+            .SetTag("slmgw.confidence", final.ConfidenceMean);
     }
 
-    private void RecordTokens(RequestTrace trace, TagList tags)
+    private void RecordTokens(AttemptReport final, TagList tags)
     {
-        if (trace.InputTokens is { } input)
+        if (final.InputTokens is { } input)
         {
             var inputTags = tags;
             inputTags.Add("gen_ai.token.type", "input");
             metrics.TokenUsage.Record(input, inputTags);
         }
 
-        if (trace.OutputTokens is { } output)
+        if (final.OutputTokens is { } output)
         {
             var outputTags = tags;
             outputTags.Add("gen_ai.token.type", "output");

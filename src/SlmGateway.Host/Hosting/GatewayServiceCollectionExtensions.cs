@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
 using SlmGateway.Host.Security;
 
@@ -16,6 +17,8 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<ClientKeyStore>();
+        services.TryAddSingleton<RoutePlanner>();
+        services.TryAddSingleton<RouteExecutor>();
 
         // Background workers survive their own failures (SupervisedLoop); should one still escape, it
         // must not stop the gateway, which would then exit 0 and not be restarted by a supervisor.

@@ -56,12 +56,12 @@ internal sealed class RequestCompletionLogging(RequestDelegate next, Serilog.ILo
             new("Reason", new ScalarValue(trace?.Reason ?? "none")),
             new("Upstream", new ScalarValue(trace?.Upstream ?? "none")),
             new("Model", new ScalarValue(trace?.Model ?? "none")),
-            new("Attempts", new ScalarValue(trace?.Attempts ?? 0)),
+            new("Attempts", new ScalarValue(trace?.UpstreamTries ?? 0)),
             new("ClientKeyId", new ScalarValue(trace?.ClientKeyId ?? "anonymous")),
             new("RequestId", new ScalarValue(context.TraceIdentifier)),
-            new("LocalProbability", new ScalarValue(trace?.LocalProbability)),
-            new("ConfidenceMean", new ScalarValue(trace?.ConfidenceMean)),
-            new("ConfidenceMin", new ScalarValue(trace?.ConfidenceMin)),
+            new("LocalProbability", new ScalarValue(trace?.Plan?.LocalProbability)),
+            new("ConfidenceMean", new ScalarValue(trace?.Final.ConfidenceMean)),
+            new("ConfidenceMin", new ScalarValue(trace?.Final.ConfidenceMin)),
         ];
         _logger.Write(new LogEvent(DateTimeOffset.Now, level, failure, Template, properties));
     }

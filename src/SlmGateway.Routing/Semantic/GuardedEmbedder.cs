@@ -1,4 +1,4 @@
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Routing.Semantic;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using SlmGateway.Core.Configuration;
-using SlmGateway.Core.Conversion;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Routing.Semantic;
 

@@ -1,4 +1,4 @@
-namespace SlmGateway.Core.Conversion;
+namespace SlmGateway.Core.Ports;
 
 /// <summary>Sentence embeddings, L2-normalised so that a dot product is the cosine similarity.</summary>
 public interface ITextEmbedder

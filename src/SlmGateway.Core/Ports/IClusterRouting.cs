@@ -1,7 +1,7 @@
 using SlmGateway.Contracts.Chat;
 using SlmGateway.Core.Routing;
 
-namespace SlmGateway.Core.Conversion;
+namespace SlmGateway.Core.Ports;
 
 /// <summary>The conversion loop's say in routing: where a request goes when its task cluster was promoted or demoted.</summary>
 public interface IClusterRouting

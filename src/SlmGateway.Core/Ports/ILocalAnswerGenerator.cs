@@ -1,6 +1,6 @@
 using SlmGateway.Contracts.Chat;
 
-namespace SlmGateway.Core.Conversion;
+namespace SlmGateway.Core.Ports;
 
 /// <summary>Runs a local model on a request off the request path (shadow evaluation), only when the model is idle.</summary>
 public interface ILocalAnswerGenerator
