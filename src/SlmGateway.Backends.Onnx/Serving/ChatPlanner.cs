@@ -6,6 +6,7 @@ using SlmGateway.Backends.Onnx.Models;
 using SlmGateway.Backends.Onnx.Prompting;
 using SlmGateway.Contracts.Chat;
 using SlmGateway.Contracts.Errors;
+using SlmGateway.Core.Routing;
 
 namespace SlmGateway.Backends.Onnx.Serving;
 
@@ -14,7 +15,7 @@ internal static class ChatPlanner
 {
     private const double DefaultTemperature = 1.0;
 
-    public static (LocalChatPlan? Plan, GatewayError? Error) Plan(LocalModel model, ChatCompletionRequest request, string? adapter = null)
+    public static (LocalChatPlan? Plan, GatewayError? Error) Plan(LocalModel model, ChatCompletionRequest request, RequestShape shape, string? adapter = null)
     {
         var name = model.Options.Name;
         if (request.N is { } n && n != 1)
@@ -30,8 +31,7 @@ internal static class ChatPlanner
             return Fail($"'{maxParam}' is {maxTokens}; the local model '{name}' writes at most {model.Options.MaxOutputTokens} tokens.", maxParam, "invalid_value");
         }
 
-        var choice = ToolChoice(request.ToolChoice, request.Tools);
-        var renderTools = choice.Kind != "none" && request.Tools is { Count: > 0 };
+        var renderTools = shape.ToolChoice != ToolChoiceKind.None;
         var (messages, contentError) = ChatPromptBuilder.Messages(request.Messages!);
         if (contentError is not null)
         {
@@ -61,7 +61,7 @@ internal static class ChatPlanner
             return (null, schemaError);
         }
 
-        var (mode, guidance) = Output(model, request, choice, renderTools);
+        var (mode, guidance) = Output(model, request, shape);
         var generation = new GenerationPlan(
             promptTokens,
             Math.Min(maxTokens, room),
@@ -74,6 +74,7 @@ internal static class ChatPlanner
             MeasureConfidence: true) { Adapter = adapter };
         var plan = new LocalChatPlan(
             generation,
+            shape,
             mode,
             request.ParallelToolCalls ?? true,
             request.StreamOptions?.IncludeUsage == true,
@@ -82,14 +83,14 @@ internal static class ChatPlanner
     }
 
     private static (OutputMode Mode, GuidanceSpec? Guidance) Output(
-        LocalModel model, ChatCompletionRequest request, (string Kind, string? Function) choice, bool renderTools)
+        LocalModel model, ChatCompletionRequest request, RequestShape shape)
     {
         var limits = new GuidanceLimits(model.Options.GuidedMaxStringLength, model.Options.MaxOutputTokens);
         var guided = model.Options.Guidance;
-        if (renderTools && choice.Kind is "required" or "function")
+        if (shape.CallRequired)
         {
             return guided
-                ? (OutputMode.GuidedToolCall, new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(request.Tools!, choice.Function, limits)))
+                ? (OutputMode.GuidedToolCall, new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(request.Tools!, shape.NamedTool, limits)))
                 : (OutputMode.ToolCallsInText, null);
         }
 
@@ -98,7 +99,7 @@ internal static class ChatPlanner
             return (OutputMode.Json, guided ? new GuidanceSpec("json_schema", GuidanceSchema.ForResponseFormat(format, limits)) : null);
         }
 
-        return (renderTools ? OutputMode.ToolCallsInText : OutputMode.Text, null);
+        return (shape.ToolChoice != ToolChoiceKind.None ? OutputMode.ToolCallsInText : OutputMode.Text, null);
     }
 
     /// <summary>A 400 for a tool or response schema that the local model cannot take (see <see cref="SchemaCheck"/>).</summary>
@@ -125,18 +126,6 @@ internal static class ChatPlanner
 
     private static GatewayError Unsupported(string param, string field, string problem, string model) =>
         GatewayError.InvalidRequest($"The local model '{model}' cannot take the schema in '{field}': {problem}.", param, "unsupported_schema");
-
-    private static (string Kind, string? Function) ToolChoice(JsonElement? toolChoice, List<ToolDefinition>? tools)
-    {
-        if (toolChoice is not { } element || element.ValueKind == JsonValueKind.Null)
-        {
-            return (tools is { Count: > 0 } ? "auto" : "none", null);
-        }
-
-        return element.ValueKind == JsonValueKind.String
-            ? (element.GetString()!, null)
-            : ("function", element.GetProperty("function").GetProperty("name").GetString());
-    }
 
     private static string[] StopSequences(JsonElement? stop) => stop switch
     {

@@ -39,7 +39,7 @@ internal static class LocalAnswerValidator
     {
         if (answer.ToolCalls is not { Count: > 0 } calls)
         {
-            return plan.Mode == OutputMode.GuidedToolCall || request.ToolChoice is { ValueKind: JsonValueKind.Object } || IsRequired(request)
+            return plan.Mode == OutputMode.GuidedToolCall || plan.Shape.CallRequired
                 ? "a tool call was required and the answer has none"
                 : null;
         }
@@ -95,6 +95,4 @@ internal static class LocalAnswerValidator
             ? null
             : string.Join("; ", result.Details.Where(detail => detail.Errors is { Count: > 0 }).SelectMany(detail => detail.Errors!.Select(error => $"{detail.InstanceLocation}: {error.Value}")).Take(3));
     }
-
-    private static bool IsRequired(ChatCompletionRequest request) => request.ToolChoice is { ValueKind: JsonValueKind.String } choice && choice.ValueEquals("required");
 }

@@ -41,7 +41,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBacken
                 return failed;
             }
 
-            (plan, var error) = ChatPlanner.Plan(model!, request.Chat, candidate.Adapter);
+            (plan, var error) = ChatPlanner.Plan(model!, request.Chat, request.Shape ?? RequestShape.Of(request.Chat), candidate.Adapter);
             if (error is not null)
             {
                 return BackendOutcome.Failed(FailureKinds.Unsupported, error, AttemptReport.Empty);

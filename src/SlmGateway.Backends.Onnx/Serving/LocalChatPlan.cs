@@ -1,4 +1,5 @@
 using SlmGateway.Backends.Onnx.Generation;
+using SlmGateway.Core.Routing;
 
 namespace SlmGateway.Backends.Onnx.Serving;
 
@@ -19,7 +20,7 @@ internal enum OutputMode
 }
 
 /// <summary>A chat request made ready for one local model.</summary>
-internal sealed record LocalChatPlan(GenerationPlan Generation, OutputMode Mode, bool ParallelToolCalls, bool IncludeUsage, bool Logprobs)
+internal sealed record LocalChatPlan(GenerationPlan Generation, RequestShape Shape, OutputMode Mode, bool ParallelToolCalls, bool IncludeUsage, bool Logprobs)
 {
     /// <summary>Answers that may turn out to be tool calls or must be whole JSON are generated in full before anything is sent.</summary>
     public bool Buffered => Mode != OutputMode.Text;

@@ -27,7 +27,7 @@ internal sealed class ShadowAnswerGenerator(LocalModelRegistry registry) : ILoca
             return null;
         }
 
-        var (plan, error) = ChatPlanner.Plan(local, request, adapter);
+        var (plan, error) = ChatPlanner.Plan(local, request, RequestShape.Of(request), adapter);
         if (error is not null)
         {
             return new LocalShadowAnswer(null, null, "unsupported", TimeSpan.Zero);

@@ -28,7 +28,7 @@ internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(Tex
     /// <summary>The stored form of a call, without its cluster (see <see cref="ClusterAsync"/>).</summary>
     public ProcessedCall Process(CapturedCall call)
     {
-        var chat = Parse(call.Request);
+        var chat = call.Chat ?? Parse(call.Request);
         var keepBodies = call.Status < 400 || options.CurrentValue.Capture.KeepFailedBodies;
         var request = keepBodies && call.Request is not null ? redactor.Redact(JsonTree.Parse(call.Request)) as JsonObject : null;
         var answer = call.Status == 200 && call.Response is not null ? AnswerReader.Read(call.Response, call.Stream) : null;

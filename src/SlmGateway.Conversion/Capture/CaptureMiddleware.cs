@@ -50,7 +50,7 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
             context.Features.Set(body);
             if (feature.Accepted)
             {
-                queue.Add(Call(context, trace, feature.Request, tee, Stopwatch.GetElapsedTime(started)));
+                queue.Add(Call(context, trace, feature.Request, tee, Stopwatch.GetElapsedTime(started)) with { Chat = feature.Chat });
             }
         }
     }

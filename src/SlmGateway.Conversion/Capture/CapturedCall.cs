@@ -1,3 +1,5 @@
+using SlmGateway.Contracts.Chat;
+
 namespace SlmGateway.Conversion.Capture;
 
 /// <summary>A call as the request path hands it over: raw bytes and what the trace knew; everything else happens off the path.</summary>
@@ -14,4 +16,8 @@ internal sealed record CapturedCall(
     double? Confidence,
     bool Stream,
     byte[]? Request,
-    byte[]? Response);
+    byte[]? Response)
+{
+    /// <summary>The chat request the front door parsed from <see cref="Request"/>, when it handed it over.</summary>
+    public ChatCompletionRequest? Chat { get; init; }
+}

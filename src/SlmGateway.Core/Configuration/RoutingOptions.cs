@@ -41,7 +41,7 @@ public sealed class RoutingOptions
     public string? ExemplarsFile { get; set; }
 
     /// <summary>More names that let the gateway choose, each with its own pair and threshold (unset values come from above).</summary>
-    public Dictionary<string, AliasRoutingPolicy> Aliases { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, AutoAliasPolicy> AutoAliases { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Remote prices per model name (USD per million tokens), for the estimated cost saved by serving locally.</summary>
     public Dictionary<string, ModelPrice> Prices { get; set; } = new(StringComparer.Ordinal);
@@ -57,7 +57,7 @@ public sealed class ModelPrice
     public double OutputPerMillion { get; set; }
 }
 
-public sealed class AliasRoutingPolicy
+public sealed class AutoAliasPolicy
 {
     public string? LocalModel { get; set; }
 

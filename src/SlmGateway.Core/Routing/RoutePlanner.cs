@@ -35,7 +35,7 @@ public sealed class RoutePlanner(
     {
         var routing = routingOptions.CurrentValue;
         var (model, chat) = (request.Model, request.Chat);
-        var alias = routing.Aliases.GetValueOrDefault(model);
+        var alias = routing.AutoAliases.GetValueOrDefault(model);
         var auto = chat is not null && (alias is not null || routing.AutoModels.Contains(model));
         var task = request.Shape?.Task;
         var taskPolicy = task is null ? null : routing.Tasks.GetValueOrDefault(task);
@@ -76,7 +76,8 @@ public sealed class RoutePlanner(
             return (Build(route, new RoutingDecision(taskPolicy.Route, RoutingReasons.TaskPolicy), chat, forced: true), null);
         }
 
-        return (Build(route, Decide(route, chat!, alias?.Threshold ?? routing.Threshold, out var chosen), chat, forced: false) with { Route = chosen }, null);
+        var decision = Decide(route, chat!, alias?.Threshold ?? routing.Threshold, out var chosen);
+        return (Build(chosen, decision, chat, forced: false), null);
     }
 
     /// <summary>Structural rules, then the task cluster's decision, then the semantic vote; a promoted cluster's local model serves it.</summary>
@@ -143,15 +144,15 @@ public sealed class RoutePlanner(
         return new RoutePlan(route, candidates, decision.LocalProbability);
     }
 
-    /// <summary>The local model's answer as it is, when the remote model has failed.</summary>
+    /// <summary>The local model's answer as it is, when the remote model has failed (degraded_fallback) or was late (first_token_deadline).</summary>
     private static RouteCandidate LastResort(ModelRoute route, RoutingDecision decision) =>
-        new(BackendKeys.Local, route.Local!, RoutingReasons.DegradedFallback) { Adapter = decision.Adapter, Degraded = true };
+        new(BackendKeys.Local, route.Local!, null) { Adapter = decision.Adapter, Degraded = true };
 
     /// <summary>
     /// For a name that lets the gateway choose: the local model (the alias's, the task's, the first
     /// local model listing the task, then the default) and the remote model with its upstreams.
     /// </summary>
-    private ModelRoute AutoRoute(string model, RoutingOptions routing, AliasRoutingPolicy? alias, TaskRoutingPolicy? taskPolicy, string task)
+    private ModelRoute AutoRoute(string model, RoutingOptions routing, AutoAliasPolicy? alias, TaskRoutingPolicy? taskPolicy, string task)
     {
         var remoteModel = alias?.RemoteModel ?? routing.RemoteModel;
         var remote = remoteModel is not null ? catalog.Resolve(remoteModel)?.Remote ?? [] : [];

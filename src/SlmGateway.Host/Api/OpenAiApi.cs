@@ -88,7 +88,7 @@ internal static class OpenAiApi
         }
 
         trace.Plan = plan;
-        context.Features.Get<CaptureFeature>()?.RecordRequest(body.Memory);
+        context.Features.Get<CaptureFeature>()?.RecordRequest(body.Memory, parsed.Chat);
         var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace.ClientKeyId) { Shape = shape };
         var outcome = await context.RequestServices.GetRequiredService<RouteExecutor>().ExecuteAsync(context, request, plan, trace);
         if (!outcome.Committed && outcome.Error is { } error)

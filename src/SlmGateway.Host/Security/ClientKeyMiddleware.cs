@@ -34,7 +34,6 @@ internal sealed class ClientKeyMiddleware(RequestDelegate next, ClientKeyStore k
             return ErrorWriter.WriteAsync(context.Response, GatewayError.Unauthorized("Incorrect API key provided."));
         }
 
-        context.Features.Set(new ClientKeyFeature(key));
         if (context.Features.Get<RequestTrace>() is { } trace)
         {
             trace.ClientKeyId = key.Id;

@@ -194,7 +194,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task AliasWithItsOwnThreshold_RoutesByIt()
     {
-        await using var gateway = new GatewayFactory(Settings(("Routing:Aliases:cheap:Threshold", "0")));
+        await using var gateway = new GatewayFactory(Settings(("Routing:AutoAliases:cheap:Threshold", "0")));
 
         var (route, reason, _, _) = await SendAsync(gateway, Essay.Replace("\"auto\"", "\"cheap\"", StringComparison.Ordinal));
 

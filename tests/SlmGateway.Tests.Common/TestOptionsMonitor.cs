@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
 
-namespace SlmGateway.Conversion.Tests;
+namespace SlmGateway.Tests.Common;
 
 /// <summary>Fixed options for the parts under test.</summary>
-internal sealed class TestOptionsMonitor<T>(T value) : IOptionsMonitor<T>
+public sealed class TestOptionsMonitor<T>(T value) : IOptionsMonitor<T>
 {
     public T CurrentValue => value;
 
