@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlmGateway.Contracts.Chat;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
@@ -11,21 +12,26 @@ namespace SlmGateway.Routing.Classification;
 /// </summary>
 internal sealed class RequestClassifier(SemanticScorer semantic) : IRequestClassifier
 {
+    // The router asks both steps about the same request: its features are extracted once.
+    private readonly ConditionalWeakTable<ChatCompletionRequest, RequestFeatures> _features = [];
+
     /// <summary>Both steps, as the router runs them when nothing comes between.</summary>
     public RoutingDecision Classify(ChatCompletionRequest request, LocalLimits local, double threshold) =>
         ClassifyByStructure(request, local) ?? ClassifyBySemantics(request, threshold);
 
     public RoutingDecision? ClassifyByStructure(ChatCompletionRequest request, LocalLimits local) =>
-        Structural(RequestFeatures.Extract(request), local);
+        Structural(FeaturesOf(request), local);
 
     public RoutingDecision ClassifyBySemantics(ChatCompletionRequest request, double threshold)
     {
-        var features = RequestFeatures.Extract(request);
+        var features = FeaturesOf(request);
         var probability = Combine(semantic.LocalProbability(features.LastUserText), features);
         return probability >= threshold
             ? new RoutingDecision(BackendKeys.Local, RoutingReasons.SemanticLocal, probability)
             : new RoutingDecision(BackendKeys.Remote, RoutingReasons.SemanticRemote, probability);
     }
+
+    private RequestFeatures FeaturesOf(ChatCompletionRequest request) => _features.GetValue(request, RequestFeatures.Extract);
 
     /// <summary>
     /// The semantic vote, moved by structural signals: a request that offers tools the model may call
