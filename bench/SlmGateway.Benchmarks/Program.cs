@@ -1,5 +1,6 @@
 using SlmGateway.Benchmarks.Conversion;
 using SlmGateway.Benchmarks.Local;
+using SlmGateway.Benchmarks.Privacy;
 using SlmGateway.Benchmarks.Proxy;
 using SlmGateway.Benchmarks.Reliability;
 using SlmGateway.Benchmarks.Routing;
@@ -15,6 +16,7 @@ return args.FirstOrDefault() switch
     "bare-yarp" => await BareYarpProxy.RunAsync(args[1..]),
     "soak" => await SoakBenchmark.RunAsync(args[1..]),
     "fuzz" => await FuzzBenchmark.RunAsync(args[1..]),
+    "redaction-eval" => RedactionEvaluation.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -32,6 +34,7 @@ static int Usage()
                                             [--shadow-rate 1] [--min-samples 5] [--max-output-tokens 64]
                SlmGateway.Benchmarks soak [--minutes 10] [--rate 185]
                SlmGateway.Benchmarks fuzz [--cases 50000] [--seed 1]
+               SlmGateway.Benchmarks redaction-eval [--file labelled.jsonl]
         """);
     return 2;
 }

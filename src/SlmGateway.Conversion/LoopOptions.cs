@@ -64,6 +64,12 @@ public sealed class RedactionOptions
 {
     /// <summary>More patterns to redact, by name: each match becomes <c>[NAME]</c>.</summary>
     public Dictionary<string, string> Patterns { get; set; } = [];
+
+    /// <summary>
+    /// Regions (ISO 3166 codes) whose national phone number formats are looked for, besides numbers in
+    /// international form; empty: a broad default list of 50 regions.
+    /// </summary>
+    public List<string> PhoneRegions { get; set; } = [];
 }
 
 public sealed class ClusteringOptions

@@ -43,6 +43,12 @@ internal sealed class LoopOptionsValidator : IValidateOptions<LoopOptions>
             }
         }
 
+        var regions = PhoneNumbers.PhoneNumberUtil.GetInstance().GetSupportedRegions();
+        foreach (var region in options.Redaction.PhoneRegions.Where(region => !regions.Contains(region)))
+        {
+            failures.Add($"Loop:Redaction:PhoneRegions holds '{region}', which is not a region libphonenumber knows (use ISO 3166 codes such as DE or JP).");
+        }
+
         RequireShare(capture.SampleRate, "Loop:Capture:SampleRate", failures);
         RequireShare(options.Clustering.Similarity, "Loop:Clustering:Similarity", failures);
         RequireShare(options.Shadow.SampleRate, "Loop:Shadow:SampleRate", failures);

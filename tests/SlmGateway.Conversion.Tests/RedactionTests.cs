@@ -28,6 +28,17 @@ public sealed class RedactionTests
     [InlineData("token ghp_0123456789abcdefghijABCDEFGHIJ0123456789 leaked", "token [SECRET] leaked")]
     [InlineData("password=hunter2hunter2; api_key: 'abc123def456'", "password=[SECRET]; api_key: '[SECRET]'")]
     [InlineData("badge EMP-004211 at the door", "badge [EMPLOYEE_ID] at the door")]
+    [InlineData("Büro Berlin: 030/12345678, Handy 0151 23456789", "Büro Berlin: [PHONE], Handy [PHONE]")]
+    [InlineData("携帯 090-1234-5678 まで / Tokyo office 03-1234-5678", "携帯 [PHONE] まで / Tokyo office [PHONE]")]
+    [InlineData("appelez le 01 42 68 53 00 ou le 06 12 34 56 78", "appelez le [PHONE] ou le [PHONE]")]
+    [InlineData("ring 020 7946 0958 or 07700 900123", "ring [PHONE] or [PHONE]")]
+    [InlineData("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_ACCESS_KEY_ID=[SECRET] AWS_SECRET_ACCESS_KEY=[SECRET]")]
+    [InlineData("keys: AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "keys: [SECRET] [SECRET]")]
+    [InlineData("db postgres://app:s3cr3t-Pa55@db.internal:5432/orders", "db postgres://app:[SECRET]@db.internal:5432/orders")]
+    [InlineData("Server=sql1;Database=shop;User Id=app;Pwd=Tr0ub4dor&3;", "Server=sql1;Database=shop;User Id=app;Pwd=[SECRET];")]
+    [InlineData("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx\n-----END RSA PRIVATE KEY----- done", "[SECRET] done")]
+    [InlineData("stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc and hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", "stripe [SECRET] and [SECRET]")]
+    [InlineData("my api key is Zx8kQ2mP9vR4tL7nB3wY6cF1 thanks", "my api key is [SECRET] thanks")]
     public void ListedKinds_AreReplacedByTheirKind(string input, string expected) =>
         Assert.Equal(expected, _redactor.Redact(input));
 
@@ -42,8 +53,26 @@ public sealed class RedactionTests
     [InlineData("the numbers 1234567890123 and 9999999999999999 are ids")]
     [InlineData("ratio 3:2:1 and coordinates 48.8566, 2.3522")]
     [InlineData("hash 5d41402abc4b2a76b9719d911017c592")]
+    [InlineData("sha256 of the file: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")]
+    [InlineData("request id 3fa85f64-5717-4562-b3fc-2c963f66afa6 and token count 2048")]
+    [InlineData("shipped on 2024-11-28, order 20241128, build 2024.11.28, at 14:05")]
+    [InlineData("the password policy needs 12 characters")]
     public void OrdinaryNumbersAndIdentifiers_AreLeftAlone(string input) =>
         Assert.Equal(input, _redactor.Redact(input));
+
+    /// <summary>The development file of <c>redaction-eval</c> (bench/SlmGateway.Benchmarks/Privacy): no secret survives, every ordinary value does.</summary>
+    [Fact]
+    public void DevelopmentFile_HasNoLeakAndNoLoss()
+    {
+        var redactor = new PiiRedactor(Options.Create(new LoopOptions()));
+        foreach (var line in File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Privacy", "redaction-dev.jsonl")))
+        {
+            var labelled = JsonNode.Parse(line)!;
+            var redacted = redactor.Redact((string)labelled["text"]!);
+            Assert.All(labelled["secrets"]!.AsArray(), secret => Assert.DoesNotContain((string)secret!, redacted, StringComparison.Ordinal));
+            Assert.All(labelled["keep"]!.AsArray(), keep => Assert.Contains((string)keep!, redacted, StringComparison.Ordinal));
+        }
+    }
 
     [Fact]
     public void LuhnInvalidCardLikeNumber_IsLeftAlone() =>

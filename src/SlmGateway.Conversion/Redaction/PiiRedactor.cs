@@ -9,19 +9,23 @@ namespace SlmGateway.Conversion.Redaction;
 
 /// <summary>
 /// Replaces personal data and secrets with their kind in brackets before anything is stored:
-/// secrets (bearer tokens, API keys, key=value credentials), e-mail addresses, IBANs (mod-97 checked),
-/// card numbers (issuer prefix and Luhn checked), IP addresses, phone numbers in written forms, and
-/// configured patterns. Digit runs without a phone's or card's form (ids, timestamps, amounts) stay.
+/// secrets (<see cref="SecretRules"/>), e-mail addresses, IBANs (mod-97 checked), card numbers
+/// (issuer prefix and Luhn checked), IP addresses, phone numbers (<see cref="PhoneNumberFinder"/>:
+/// libphonenumber, valid numbers of the configured regions), and configured patterns. Digit runs that
+/// are no valid phone or card number (ids, timestamps, amounts) stay.
 /// </summary>
 internal sealed partial class PiiRedactor
 {
     private readonly (Regex Pattern, string Replacement)[] _configured;
+    private readonly PhoneNumberFinder _phones;
 
     public PiiRedactor(IOptions<LoopOptions> options)
     {
-        _configured = options.Value.Redaction.Patterns
+        var redaction = options.Value.Redaction;
+        _configured = redaction.Patterns
             .Select(p => (new Regex(p.Value, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), $"[{p.Key.ToUpperInvariant()}]"))
             .ToArray();
+        _phones = new PhoneNumberFinder(redaction.PhoneRegions.Count > 0 ? redaction.PhoneRegions : PhoneNumberFinder.DefaultRegions);
     }
 
     public string Redact(string text)
@@ -31,16 +35,17 @@ internal sealed partial class PiiRedactor
             return text;
         }
 
-        text = BearerToken().Replace(text, "$1[SECRET]");
-        text = Credential().Replace(text, "$1[SECRET]");
-        text = ApiKey().Replace(text, "[SECRET]");
+        foreach (var rule in SecretRules.All)
+        {
+            text = Apply(rule, text);
+        }
+
         text = Email().Replace(text, "[EMAIL]");
         text = IbanCandidate().Replace(text, m => Checksums.Iban(m.Value.Replace(" ", string.Empty, StringComparison.Ordinal)) ? "[IBAN]" : m.Value);
         text = CardCandidate().Replace(text, m => IsCard(m.Value) ? "[CARD]" : m.Value);
         text = IPv4().Replace(text, "[IP]");
         text = IPv6Candidate().Replace(text, m => IsIPv6(m.Value) ? "[IP]" : m.Value);
-        text = InternationalPhone().Replace(text, m => DigitCount(m.Value) is >= 8 and <= 15 ? "[PHONE]" : m.Value);
-        text = NorthAmericanPhone().Replace(text, "[PHONE]");
+        text = RedactPhones(text);
         foreach (var (pattern, replacement) in _configured)
         {
             text = pattern.Replace(text, replacement);
@@ -103,6 +108,38 @@ internal sealed partial class PiiRedactor
         return Redact(text);
     }
 
+    /// <summary>Replaces what a secret rule finds (the rule's group of each match) with <c>[SECRET]</c>.</summary>
+    private static string Apply(SecretRules.Rule rule, string text) =>
+        rule.Pattern.Replace(text, match =>
+        {
+            var secret = match.Groups[rule.Group];
+            if (rule.Check is { } check && !check(secret.Value))
+            {
+                return match.Value;
+            }
+
+            return string.Concat(match.Value.AsSpan(0, secret.Index - match.Index), "[SECRET]", match.Value.AsSpan(secret.Index - match.Index + secret.Length));
+        });
+
+    private string RedactPhones(string text)
+    {
+        var found = _phones.Find(text);
+        if (found.Count == 0)
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length);
+        var at = 0;
+        foreach (var (start, length) in found)
+        {
+            builder.Append(text, at, start - at).Append("[PHONE]");
+            at = start + length;
+        }
+
+        return builder.Append(text, at, text.Length - at).ToString();
+    }
+
     private static bool IsCard(string candidate)
     {
         Span<char> digits = stackalloc char[19];
@@ -140,17 +177,6 @@ internal sealed partial class PiiRedactor
         && IPAddress.TryParse(candidate, out var address)
         && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
 
-    private static int DigitCount(string text) => text.Count(char.IsAsciiDigit);
-
-    [GeneratedRegex(@"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex BearerToken();
-
-    [GeneratedRegex(@"(?i)(\b(?:api[_-]?key|secret|password|passwd|token|access[_-]?key|client[_-]?secret)[""']?\s*[:=]\s*[""']?)[^\s""',;}]{6,}", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex Credential();
-
-    [GeneratedRegex(@"\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex ApiKey();
-
     [GeneratedRegex(@"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Email();
 
@@ -165,10 +191,4 @@ internal sealed partial class PiiRedactor
 
     [GeneratedRegex(@"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex IPv6Candidate();
-
-    [GeneratedRegex(@"(?<![\w+])\+\d{1,3}(?:[ .\-]?\(?\d{1,4}\)?){2,5}(?![\w])", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex InternationalPhone();
-
-    [GeneratedRegex(@"(?<![\w\-.])(?:\(\d{3}\) ?|\d{3}[ .\-])\d{3}[ .\-]\d{4}(?![\w\-.])", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex NorthAmericanPhone();
 }
