@@ -164,7 +164,7 @@ public static class AdminApi
             return AdminResults.NotFound($"Cluster {id}");
         }
 
-        var calls = await store.ClusterCallsAsync(id, ExportLimit, cancellationToken);
+        var calls = await store.ClusterCallsAsync(id, ExportLimit, cancellationToken, trainableOnly: true);
         var (training, validation) = FineTuningExporter.Export(calls.Select(c => (c.RequestJson, c.AnswerJson, c.Route, c.Status, c.RequestHash)), share);
         var lines = split == "training" ? training : validation;
         return Results.Text(string.Concat(lines.Select(l => l + "\n")), "application/jsonl");
@@ -174,11 +174,12 @@ public static class AdminApi
         AdminResults.Json(new JsonObject { ["data"] = new JsonArray((await store.EventsAsync(null, cancellationToken)).Select(EventJson).ToArray()) });
 
     private static async Task<IResult> Delete(
-        [FromQuery(Name = "key_id")] string? keyId, [FromQuery(Name = "older_than_days")] int? olderThanDays, bool? all, TraceStore store, CancellationToken cancellationToken)
+        [FromQuery(Name = "key_id")] string? keyId, [FromQuery(Name = "older_than_days")] int? olderThanDays, [FromQuery(Name = "cluster")] long? clusterId, bool? all,
+        TraceStore store, CancellationToken cancellationToken)
     {
-        if (keyId is null && olderThanDays is null && all != true)
+        if (keyId is null && olderThanDays is null && clusterId is null && all != true)
         {
-            return AdminResults.Error(GatewayError.InvalidRequest("Say what to delete: 'key_id', 'older_than_days', both, or 'all=true'.", "key_id", "missing_required_parameter"));
+            return AdminResults.Error(GatewayError.InvalidRequest("Say what to delete: 'key_id', 'older_than_days', 'cluster', a combination, or 'all=true'.", "key_id", "missing_required_parameter"));
         }
 
         if (olderThanDays is < 0)
@@ -187,7 +188,7 @@ public static class AdminApi
         }
 
         long? before = olderThanDays is { } days ? DateTimeOffset.UtcNow.AddDays(-days).ToUnixTimeMilliseconds() : null;
-        return AdminResults.Json(new JsonObject { ["deleted"] = await store.DeleteCapturesAsync(keyId, before, cancellationToken) });
+        return AdminResults.Json(new JsonObject { ["deleted"] = await store.DeleteCapturesAsync(keyId, before, cancellationToken, clusterId) });
     }
 
     /// <summary>Each cluster (or one) with its labels, its state, its traffic and its shadow evidence since its last change.</summary>

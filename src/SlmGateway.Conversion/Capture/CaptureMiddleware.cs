@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Execution;
 
 namespace SlmGateway.Conversion.Capture;
@@ -12,7 +13,8 @@ namespace SlmGateway.Conversion.Capture;
 /// of the response as it passes and hands the call to the capture queue when it is done. Nothing
 /// here waits on the store.
 /// </summary>
-public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<LoopOptions> options, CaptureQueue queue)
+public sealed class CaptureMiddleware(
+    RequestDelegate next, IOptionsMonitor<LoopOptions> options, IOptionsMonitor<AuthOptions> auth, IOptionsMonitor<RemoteOptions> remote, CaptureQueue queue)
 {
     private const string CapturedPath = "/v1/chat/completions";
 
@@ -50,7 +52,7 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
             context.Features.Set(body);
             if (feature.Accepted)
             {
-                queue.Add(Call(context, trace, feature.Request, tee, Stopwatch.GetElapsedTime(started)) with { Chat = feature.Chat });
+                queue.Add(Call(context, trace, feature.Request, tee, Stopwatch.GetElapsedTime(started)) with { Chat = feature.Chat, AllowTraining = AllowsTraining(trace) });
             }
         }
     }
@@ -58,6 +60,14 @@ public sealed class CaptureMiddleware(RequestDelegate next, IOptionsMonitor<Loop
     /// <summary>The path as routing matches it: any letter case, with or without a trailing slash.</summary>
     private static bool IsChatCompletions(PathString path) =>
         path.Value.AsSpan().TrimEnd('/').Equals(CapturedPath, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The client key and the upstream that answered (none for a local answer) both allow training on the call.</summary>
+    private bool AllowsTraining(RequestTrace? trace)
+    {
+        var key = trace?.ClientKeyId is { } id ? auth.CurrentValue.Keys.Find(k => k.Id == id) : null;
+        var upstream = trace?.Upstream is { } name ? remote.CurrentValue.Upstreams.Find(u => string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase)) : null;
+        return (key?.AllowTraining ?? true) && (upstream?.TrainingAllowed ?? true);
+    }
 
     private static bool IsOn(CaptureOptions capture, string? keyId) =>
         keyId is not null && capture.Keys.TryGetValue(keyId, out var on) ? on : capture.Enabled;

@@ -20,4 +20,7 @@ internal sealed record CapturedCall(
 {
     /// <summary>The chat request the front door parsed from <see cref="Request"/>, when it handed it over.</summary>
     public ChatCompletionRequest? Chat { get; init; }
+
+    /// <summary>The client key and the upstream that answered allow training on this call.</summary>
+    public bool AllowTraining { get; init; } = true;
 }

@@ -93,7 +93,9 @@ internal sealed partial class LoopSteward(
 
             if (capture.RetentionDays is > 0 and var days)
             {
-                await store.DeleteCapturesAsync(null, DateTimeOffset.UtcNow.AddDays(-days).ToUnixTimeMilliseconds(), cancellationToken);
+                var before = DateTimeOffset.UtcNow.AddDays(-days).ToUnixTimeMilliseconds();
+                await store.DeleteCapturesAsync(null, before, cancellationToken);
+                await store.PruneAsync(before, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

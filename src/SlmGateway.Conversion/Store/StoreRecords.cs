@@ -20,7 +20,11 @@ internal sealed record CaptureRecord(
     string? Tools,
     string? Signature,
     string? RequestJson,
-    string? AnswerJson);
+    string? AnswerJson)
+{
+    /// <summary>The client key and the upstream that answered allow training on this call (exports leave it out otherwise).</summary>
+    public bool AllowTraining { get; init; } = true;
+}
 
 /// <summary>A task cluster: its key (see <c>TaskSignature.Key</c>), its centre in embedding space, its size and its routing state.</summary>
 internal sealed record ClusterRow(long Id, string Key, float[] Centroid, long Size, string State, string? Model, long StateChangedAtMs);

@@ -34,15 +34,15 @@ internal sealed class TraceStore : IDisposable
             var r = records[i];
             await using var command = Command(connection, """
                 INSERT INTO slmgw_captures (created_at, key_id, model, route, reason, status, latency_ms, input_tokens, output_tokens,
-                    confidence, stream, request_hash, cluster_id, tools, signature, request_json, answer_json)
+                    confidence, stream, request_hash, cluster_id, tools, signature, request_json, answer_json, allow_training)
                 VALUES (@at, @key, @model, @route, @reason, @status, @latency, @input, @output, @confidence, @stream, @hash, @cluster,
-                    @tools, @signature, @request, @answer)
+                    @tools, @signature, @request, @answer, @training)
                 RETURNING id
                 """,
                 ("at", r.CreatedAtMs), ("key", r.KeyId), ("model", r.Model), ("route", r.Route), ("reason", r.Reason), ("status", r.Status),
                 ("latency", r.LatencyMs), ("input", r.InputTokens), ("output", r.OutputTokens), ("confidence", r.Confidence),
                 ("stream", r.Stream ? 1 : 0), ("hash", r.RequestHash), ("cluster", r.ClusterId), ("tools", r.Tools),
-                ("signature", r.Signature), ("request", r.RequestJson), ("answer", r.AnswerJson));
+                ("signature", r.Signature), ("request", r.RequestJson), ("answer", r.AnswerJson), ("training", r.AllowTraining ? 1 : 0));
             command.Transaction = transaction;
             ids[i] = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -214,13 +214,14 @@ internal sealed class TraceStore : IDisposable
     }
 
     /// <summary>The newest captured calls of a cluster: signature, tools, request and answer (all redacted), route and status.</summary>
+    /// <param name="trainableOnly">Only calls whose key and upstream allow training on them (for exports).</param>
     public async Task<List<(string? Signature, string? Tools, string? RequestJson, string? AnswerJson, string? Route, int Status, string? RequestHash)>> ClusterCallsAsync(
-        long clusterId, int limit, CancellationToken cancellationToken)
+        long clusterId, int limit, CancellationToken cancellationToken, bool trainableOnly = false)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, """
+        await using var command = Command(connection, $"""
             SELECT signature, tools, request_json, answer_json, route, status, request_hash FROM slmgw_captures
-            WHERE cluster_id = @cluster ORDER BY id DESC LIMIT @limit
+            WHERE cluster_id = @cluster {(trainableOnly ? "AND allow_training = 1" : string.Empty)} ORDER BY id DESC LIMIT @limit
             """, ("cluster", clusterId), ("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var calls = new List<(string?, string?, string?, string?, string?, int, string?)>();
@@ -240,20 +241,32 @@ internal sealed class TraceStore : IDisposable
     }
 
     /// <summary>Deletes captured calls (and their shadow results) of a key, older than a time, or both; returns how many calls.</summary>
-    public async Task<long> DeleteCapturesAsync(string? keyId, long? beforeMs, CancellationToken cancellationToken)
+    /// <summary>Deletes the captured calls of a key, older than a time, of a cluster (any combination), and the shadow results derived from them.</summary>
+    public async Task<long> DeleteCapturesAsync(string? keyId, long? beforeMs, CancellationToken cancellationToken, long? clusterId = null)
     {
-        const string Match = "(@key IS NULL OR key_id = @key) AND (@before IS NULL OR created_at < @before)";
+        const string Match = "(@key IS NULL OR key_id = @key) AND (@before IS NULL OR created_at < @before) AND (@cluster IS NULL OR cluster_id = @cluster)";
+        (string, object?)[] parameters = [("key", keyId), ("before", beforeMs), ("cluster", clusterId)];
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var shadows = Command(connection, $"DELETE FROM slmgw_shadow_results WHERE capture_id IN (SELECT id FROM slmgw_captures WHERE {Match})",
-            ("key", keyId), ("before", beforeMs));
+        await using var shadows = Command(connection, $"DELETE FROM slmgw_shadow_results WHERE capture_id IN (SELECT id FROM slmgw_captures WHERE {Match})", parameters);
         shadows.Transaction = transaction;
         await shadows.ExecuteNonQueryAsync(cancellationToken);
-        await using var captures = Command(connection, $"DELETE FROM slmgw_captures WHERE {Match}", ("key", keyId), ("before", beforeMs));
+        await using var captures = Command(connection, $"DELETE FROM slmgw_captures WHERE {Match}", parameters);
         captures.Transaction = transaction;
         var deleted = await captures.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return deleted;
+    }
+
+    /// <summary>Retention for the tables besides captures: shadow results and cluster events older than <paramref name="beforeMs"/>.</summary>
+    public async Task PruneAsync(long beforeMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        foreach (var table in (string[])["slmgw_shadow_results", "slmgw_cluster_events"])
+        {
+            await using var command = Command(connection, $"DELETE FROM {table} WHERE at < @before", ("before", beforeMs));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     public void Dispose()
@@ -303,7 +316,8 @@ internal sealed class TraceStore : IDisposable
                 $"""
                 CREATE TABLE IF NOT EXISTS slmgw_captures (id {id}, created_at BIGINT NOT NULL, key_id TEXT, model TEXT, route TEXT, reason TEXT,
                     status INTEGER NOT NULL, latency_ms DOUBLE PRECISION NOT NULL, input_tokens INTEGER, output_tokens INTEGER, confidence DOUBLE PRECISION,
-                    stream INTEGER NOT NULL, request_hash TEXT, cluster_id BIGINT, tools TEXT, signature TEXT, request_json TEXT, answer_json TEXT)
+                    stream INTEGER NOT NULL, request_hash TEXT, cluster_id BIGINT, tools TEXT, signature TEXT, request_json TEXT, answer_json TEXT,
+                    allow_training INTEGER NOT NULL DEFAULT 1)
                 """,
                 "CREATE INDEX IF NOT EXISTS slmgw_captures_created ON slmgw_captures (created_at)",
                 "CREATE INDEX IF NOT EXISTS slmgw_captures_key ON slmgw_captures (key_id)",
@@ -328,11 +342,27 @@ internal sealed class TraceStore : IDisposable
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            await AddColumnAsync(connection, "slmgw_captures", "allow_training INTEGER NOT NULL DEFAULT 1", cancellationToken);
             _created = true;
         }
         finally
         {
             _schema.Release();
+        }
+    }
+
+    /// <summary>A column added after a store was first created: added to older stores, left alone where it exists.</summary>
+    private static async Task AddColumnAsync(DbConnection connection, string table, string column, CancellationToken cancellationToken)
+    {
+        await using var probe = Command(connection, $"SELECT {column.Split(' ')[0]} FROM {table} WHERE 1 = 0");
+        try
+        {
+            await probe.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (DbException)
+        {
+            await using var add = Command(connection, $"ALTER TABLE {table} ADD COLUMN {column}");
+            await add.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 

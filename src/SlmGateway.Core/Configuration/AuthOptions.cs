@@ -21,4 +21,7 @@ public sealed class ClientKeyOptions
 
     /// <summary>Requests a minute this key may make; 0 means no limit.</summary>
     public int RequestsPerMinute { get; set; }
+
+    /// <summary>Whether this key's captured calls may go into fine-tuning exports.</summary>
+    public bool AllowTraining { get; set; } = true;
 }

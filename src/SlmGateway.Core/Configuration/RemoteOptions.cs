@@ -38,6 +38,23 @@ public sealed class UpstreamOptions
     public RetryOptions Retry { get; set; } = new();
 
     public BreakerOptions Breaker { get; set; } = new();
+
+    /// <summary>
+    /// Whether this upstream's answers may go into fine-tuning exports. Unset: no for providers whose
+    /// terms forbid using their output to develop competing models (OpenAI, Anthropic, Google Gemini,
+    /// by the host of <see cref="BaseUrl"/>), yes otherwise. Set it to true where your agreement allows.
+    /// </summary>
+    public bool? AllowTraining { get; set; }
+
+    /// <summary>Hosts of providers whose terms forbid training competing models on their output.</summary>
+    public static readonly IReadOnlySet<string> NoTrainingHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com",
+    };
+
+    /// <summary>The effective <see cref="AllowTraining"/>.</summary>
+    public bool TrainingAllowed =>
+        AllowTraining ?? !(Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) && NoTrainingHosts.Contains(uri.Host));
 }
 
 public sealed class UpstreamTimeouts

