@@ -12,26 +12,30 @@ namespace SlmGateway.Routing;
 
 public static class RoutingServiceCollectionExtensions
 {
-    /// <summary>The request classifier (structural rules, then MiniLM exemplars) with its policy options.</summary>
+    /// <summary>The request classifier (structural rules, then the trained classifier) with its policy options.</summary>
     public static IServiceCollection AddRequestRouting(this IServiceCollection services)
     {
-        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section);
-        services.TryAddSingleton<SemanticScorer>();
-        services.TryAddSingleton<ITextEmbedder>(provider => provider.GetRequiredService<SemanticScorer>());
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RequestEmbedder>();
+        services.TryAddSingleton<RouterModelSource>();
+        services.TryAddSingleton<ITextEmbedder>(provider => provider.GetRequiredService<RequestEmbedder>());
         services.TryAddKeyedSingleton<ITextEmbedder>(TextEmbedders.Background, (_, _) => new GuardedEmbedder(threads: 1));
         services.TryAddSingleton<IRequestClassifier, RequestClassifier>();
         services.AddHostedService<SemanticWarmUp>();
         return services;
     }
 
-    /// <summary>Embeds the exemplars after start-up when <c>auto</c> can route both ways, so the first routed request does not pay for it.</summary>
-    private sealed class SemanticWarmUp(SemanticScorer scorer, IOptions<RoutingOptions> options) : IHostedService
+    /// <summary>Loads MiniLM after start-up when <c>auto</c> can route both ways, so the first routed request does not pay for it.</summary>
+    private sealed class SemanticWarmUp(RequestEmbedder embedder, RouterModelSource model, IOptions<RoutingOptions> options) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
+            _ = model.Current;
             if (options.Value is { LocalModel: not null, RemoteModel: not null })
             {
-                _ = Task.Run(scorer.WarmUp, CancellationToken.None);
+                _ = Task.Run(embedder.WarmUp, CancellationToken.None);
             }
 
             return Task.CompletedTask;

@@ -15,7 +15,7 @@ public sealed class AgreementScorerTests : IDisposable
 {
     private static readonly ChatCompletionRequest Text = Request("""{"model":"m","messages":[{"role":"user","content":"hi"}]}""");
     private static readonly ChatCompletionRequest Json = Request("""{"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_object"}}""");
-    private readonly SemanticScorer _embedder = new(Options.Create(new RoutingOptions()));
+    private readonly RequestEmbedder _embedder = new();
     private readonly AgreementScorer _scorer;
 
     public AgreementScorerTests() => _scorer = new AgreementScorer(_embedder, new TestOptionsMonitor<LoopOptions>(new LoopOptions()));

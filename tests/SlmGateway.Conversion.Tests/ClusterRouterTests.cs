@@ -17,7 +17,7 @@ public sealed class ClusterRouterTests : IDisposable
     private const string Weather = """{"model":"auto","messages":[{"role":"user","content":"What's the weather in Paris?"}],"tools":[{"type":"function","function":{"name":"get_weather"}}]}""";
     private const string Sql = """{"model":"auto","messages":[{"role":"user","content":"How many orders in March?"}],"tools":[{"type":"function","function":{"name":"run_query"}}]}""";
     private const string Essay = """{"model":"auto","messages":[{"role":"user","content":"Write an essay on rivers."}]}""";
-    private readonly SemanticScorer _embedder = new(Options.Create(new RoutingOptions()));
+    private readonly RequestEmbedder _embedder = new();
 
     [Fact]
     public void PromotedCluster_GoesLocalWithItsAdapter_DemotedGoesRemote_OthersAreLeftToTheClassifier()

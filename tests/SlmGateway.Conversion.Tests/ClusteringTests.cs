@@ -18,7 +18,7 @@ namespace SlmGateway.Conversion.Tests;
 public sealed class ClusteringTests : IDisposable
 {
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"slmgw-clusters-{Guid.NewGuid():N}.db");
-    private readonly SemanticScorer _embedder = new(Options.Create(new RoutingOptions()));
+    private readonly RequestEmbedder _embedder = new();
 
     [Fact]
     public async Task AgentsToolFamilies_FallIntoSeparateClusters_LabelledByTheirTools()

@@ -39,7 +39,24 @@ public sealed class ConfigurationTests
     [InlineData("--SlmGateway:Telemetry:OtlpEndpoint=collector:4317", "SlmGateway:Telemetry:OtlpEndpoint")]
     [InlineData("--SlmGateway:Remote:AnswerDeadline=-00:00:05", "AnswerDeadline")]
     [InlineData("--SlmGateway:Local:Models:0:MaxOutputTokens=lots", "SlmGateway:Local:Models:0:MaxOutputTokens")]
+    [InlineData("--SlmGateway:Routing:ClassifierFile=/nonexistent/router.json", "Router model file '/nonexistent/router.json' cannot be read")]
+    [InlineData("--SlmGateway:Routing:Sessions:Store=redis", "SlmGateway:Routing:Sessions:Store")]
     public async Task OtherInvalidSettings_StopStartUp(string setting, string named) => await AssertStopsAsync(named, setting);
+
+    [Fact]
+    public async Task ACorruptRouterModelFile_StopsStartUp_WithOneLineNamingIt()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"slmgw-router-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """{"format":"slmgw-router-logistic/1","weights":[1,2""");
+        try
+        {
+            await AssertStopsAsync($"Router model file '{file}' cannot be used", $"--SlmGateway:Routing:ClassifierFile={file}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 
     private static async Task AssertStopsAsync(string named, params string[] settings)
     {

@@ -38,23 +38,56 @@ public sealed class StructuralRulesTests
         Assert.Null(RequestClassifier.Structural(RequestFeatures.Extract(Parse("""{"model":"auto","messages":[{"role":"user","content":"hi"}]}""")), Limits));
 
     [Fact]
-    public void OfferedTools_RaiseTheVote_AndNoToolsNorStructure_LowerIt()
+    public void AStepAfterToolCalls_AsksWhatTheResultsSay_AndItsShowsInTheSignals()
     {
-        var withTools = RequestFeatures.Extract(Parse("""{"model":"auto","tools":[{"type":"function","function":{"name":"f"}}],"messages":[{"role":"user","content":"hi"}]}"""));
-        var plain = RequestFeatures.Extract(Parse("""{"model":"auto","messages":[{"role":"user","content":"hi"}]}"""));
-        var structured = RequestFeatures.Extract(Parse("""{"model":"auto","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"hi"}]}"""));
+        var features = RequestFeatures.Extract(Parse("""
+            {"model":"auto","tools":[{"type":"function","function":{"name":"get_weather"}}],"messages":[
+              {"role":"user","content":"Weather in Oslo?"},
+              {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"get_weather","arguments":"{}"}}]},
+              {"role":"tool","tool_call_id":"c1","content":"{\"temp\": -3}"}]}
+            """));
+        var signals = ShapeSignals.Of(features);
 
-        Assert.True(RequestClassifier.Combine(0.5, withTools) > 0.5);
-        Assert.True(RequestClassifier.Combine(0.5, plain) < 0.5);
-        Assert.Equal(0.5, RequestClassifier.Combine(0.5, structured), 6);
+        Assert.True(features.FollowsToolResult);
+        Assert.Equal("Weather in Oslo?\n{\"temp\": -3}", features.Ask);
+        Assert.Equal(1, signals[Array.IndexOf(ShapeSignals.Names, "tools_offered")]);
+        Assert.Equal(1, signals[Array.IndexOf(ShapeSignals.Names, "follows_tool_result")]);
+        Assert.All(signals, value => Assert.InRange(value, 0, 1));
     }
 
     [Fact]
-    public void LongAsk_LowersTheVote()
+    public void ANewUserTurn_EndsTheToolLoop()
     {
-        var longAsk = RequestFeatures.Extract(Parse($$"""{"model":"auto","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"{{new string('b', 1600)}}"}]}"""));
+        var features = RequestFeatures.Extract(Parse("""
+            {"model":"auto","messages":[{"role":"user","content":"a"},{"role":"tool","tool_call_id":"c1","content":"r"},{"role":"user","content":"b"}]}
+            """));
 
-        Assert.Equal(0.3, RequestClassifier.Combine(0.5, longAsk), 6);
+        Assert.False(features.FollowsToolResult);
+        Assert.Equal("b", features.Ask);
+    }
+
+    [Fact]
+    public void ALongAsk_IsEmbeddedByItsStartAndItsEnd()
+    {
+        var ask = "Task: summarise. " + new string('x', 5000) + " Question: what is the total?";
+        var embedded = AskText.ForEmbedding(ask);
+
+        Assert.Equal(AskText.HeadChars + AskText.TailChars + 3, embedded.Length);
+        Assert.StartsWith("Task: summarise.", embedded, StringComparison.Ordinal);
+        Assert.EndsWith("Question: what is the total?", embedded, StringComparison.Ordinal);
+        Assert.Equal("short ask", AskText.ForEmbedding("short ask"));
+    }
+
+    [Fact]
+    public void CodeAndMathematics_AreSeen()
+    {
+        float Signal(string content, string name) => ShapeSignals.Of(RequestFeatures.Extract(Parse(
+            $$"""{"model":"auto","messages":[{"role":"user","content":{{JsonSerializer.Serialize(content)}}}]}""")))[Array.IndexOf(ShapeSignals.Names, name)];
+
+        Assert.Equal(1, Signal("Fix this:\ndef f(x):\n    return x", "code"));
+        Assert.Equal(0, Signal("Book a table for two", "code"));
+        Assert.Equal(1, Signal("Solve 3x + 4 = 19", "math"));
+        Assert.Equal(0, Signal("Call me at 5 pm", "math"));
     }
 
     private static ChatCompletionRequest Parse(string json) => JsonSerializer.Deserialize(json, WireJsonContext.Default.ChatCompletionRequest)!;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using SlmGateway.Benchmarks.Measurement;
-using SlmGateway.Benchmarks.Routing;
 using SlmGateway.Conversion;
 using SlmGateway.Conversion.Clustering;
 using SlmGateway.Conversion.Promotion;
@@ -10,6 +9,7 @@ using SlmGateway.Conversion.Redaction;
 using SlmGateway.Conversion.Store;
 using SlmGateway.Core.Configuration;
 using SlmGateway.Routing.Semantic;
+using SlmGateway.Routing.Training;
 
 namespace SlmGateway.Benchmarks.Conversion;
 
@@ -26,10 +26,11 @@ internal static class ClusterEvaluation
         var data = Option(args, "--data") ?? Path.Combine("..", "shared", "data");
         var similarities = (Option(args, "--similarity") ?? "0.6,0.7,0.8")
             .Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToList();
-        var requests = LabelledRequests.FromDevelopmentData(data).Where(r => r.Request.Tools is { Count: > 0 }).ToList();
+        var requests = DevelopmentCorpus.Load(data)
+            .Where(r => r.Local && r.Source.StartsWith("bfcl/", StringComparison.Ordinal) && !r.Source.StartsWith("bfcl/multi_turn", StringComparison.Ordinal)).ToList();
         var families = requests.Select(r => string.Join(',', r.Request.Tools!.Select(t => t.Function!.Name).Order(StringComparer.Ordinal))).ToList();
         var recurring = families.GroupBy(f => f).Where(g => g.Count() >= 2).Select(g => g.Key).ToHashSet();
-        using var embedder = new SemanticScorer(Options.Create(new RoutingOptions()));
+        using var embedder = new RequestEmbedder();
         var redactor = new PiiRedactor(Options.Create(new LoopOptions()));
         var signatures = requests.Select(r => redactor.Redact(TaskSignature.Of(r.Request))).ToList();
         var keys = requests.Select(r => TaskSignature.Key(r.Request)).ToList();
@@ -81,7 +82,7 @@ internal static class ClusterEvaluation
     /// What cluster routing adds to an <c>auto</c> request once clusters are decided: every cluster is
     /// promoted and each request routed (redaction, signature embedding with the routing embedder, nearest cluster).
     /// </summary>
-    private static void TimeRouting(ClusterIndex index, long[] assigned, List<LabelledRequest> requests, PiiRedactor redactor, SemanticScorer embedder)
+    private static void TimeRouting(ClusterIndex index, long[] assigned, List<LabelledRequest> requests, PiiRedactor redactor, RequestEmbedder embedder)
     {
         foreach (var id in assigned.Distinct())
         {

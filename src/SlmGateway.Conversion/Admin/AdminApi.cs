@@ -39,6 +39,7 @@ public static class AdminApi
         admin.MapPost("/clusters/{id:long}/demote", Demote);
         admin.MapGet("/clusters/{id:long}/export", Export);
         admin.MapGet("/events", Events);
+        admin.MapGet("/router/evidence", RouterEvidence);
         admin.MapDelete("/captures", Delete);
         return app;
     }
@@ -168,6 +169,24 @@ public static class AdminApi
         var (training, validation) = FineTuningExporter.Export(calls.Select(c => (c.RequestJson, c.AnswerJson, c.Route, c.Status, c.RequestHash)), share);
         var lines = split == "training" ? training : validation;
         return Results.Text(string.Concat(lines.Select(l => l + "\n")), "application/jsonl");
+    }
+
+    /// <summary>JSON Lines of <c>{"capture_id", "agreed", "request"}</c> for <c>slmgw-router retrain</c>.</summary>
+    private static async Task<IResult> RouterEvidence(int? limit, TraceStore store, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > ExportLimit)
+        {
+            return AdminResults.Error(GatewayError.InvalidRequest($"'limit' must be between 1 and {ExportLimit}.", "limit", "invalid_value"));
+        }
+
+        var evidence = await store.ShadowEvidenceAsync(limit ?? ExportLimit, cancellationToken);
+        var lines = evidence.Select(call => new JsonObject
+        {
+            ["capture_id"] = call.CaptureId,
+            ["agreed"] = call.Agreed,
+            ["request"] = JsonNode.Parse(call.RequestJson),
+        }.ToJsonString() + "\n");
+        return Results.Text(string.Concat(lines), "application/jsonl");
     }
 
     private static async Task<IResult> Events(TraceStore store, CancellationToken cancellationToken) =>

@@ -233,6 +233,29 @@ internal sealed class TraceStore : IDisposable
         return calls;
     }
 
+    /// <summary>
+    /// Captured calls answered by a local candidate in shadow, newest first, each with whether that
+    /// answer agreed (the newest shadow result of the call) and its redacted request: the router's evidence.
+    /// </summary>
+    public async Task<List<(long CaptureId, bool Agreed, string RequestJson)>> ShadowEvidenceAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT c.id, s.agreed, c.request_json FROM slmgw_captures c
+            JOIN slmgw_shadow_results s ON s.capture_id = c.id
+            WHERE c.request_json IS NOT NULL AND s.id = (SELECT MAX(s2.id) FROM slmgw_shadow_results s2 WHERE s2.capture_id = c.id)
+            ORDER BY c.id DESC LIMIT @limit
+            """, ("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var evidence = new List<(long, bool, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            evidence.Add((reader.GetInt64(0), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) != 0, reader.GetString(2)));
+        }
+
+        return evidence;
+    }
+
     public async Task<long> CountCapturesAsync(string? keyId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -15,7 +15,7 @@ public sealed class RoutingOptions
     public string? RemoteModel { get; set; }
 
     /// <summary>A request goes local when the classifier's probability that local suffices is at least this.</summary>
-    public double Threshold { get; set; } = 0.45;
+    public double Threshold { get; set; } = 0.5;
 
     /// <summary>Local answers whose mean token log-probability is below this are escalated (when a remote model exists).</summary>
     public double MinConfidenceMean { get; set; } = -3.0;
@@ -31,14 +31,22 @@ public sealed class RoutingOptions
     /// </summary>
     public TimeSpan? FirstTokenDeadline { get; set; }
 
+    /// <summary>Agent sessions: a tool loop stays on the model that made the call, and a session served remotely stays remote.</summary>
+    public SessionOptions Sessions { get; set; } = new();
+
     /// <summary>Whether clients may force the route with the <c>x-slmgw-route</c> request header (per-key policy can override).</summary>
     public bool AllowHeaderOverride { get; set; } = true;
 
     /// <summary>Per client key id: a fixed route and whether the header override is allowed.</summary>
     public Dictionary<string, KeyRoutingPolicy> Keys { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>A JSON Lines file of <c>{"text", "label": "local"|"remote"}</c> exemplars replacing the built-in ones.</summary>
-    public string? ExemplarsFile { get; set; }
+    /// <summary>
+    /// A router model file written by <c>slmgw-router train|retrain</c>, in place of the built-in one;
+    /// checked for changes every <see cref="ClassifierReloadInterval"/> and used without a restart.
+    /// </summary>
+    public string? ClassifierFile { get; set; }
+
+    public TimeSpan ClassifierReloadInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>More names that let the gateway choose, each with its own pair and threshold (unset values come from above).</summary>
     public Dictionary<string, AutoAliasPolicy> AutoAliases { get; set; } = new(StringComparer.Ordinal);
@@ -81,4 +89,21 @@ public sealed class KeyRoutingPolicy
     public string? Route { get; set; }
 
     public bool? AllowHeaderOverride { get; set; }
+}
+
+/// <summary>Session-aware routing for agent loops (<c>SlmGateway:Routing:Sessions</c>).</summary>
+public sealed class SessionOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary><c>memory</c> (this process) or <c>postgres</c> (shared by replicas, at <see cref="ConnectionString"/>).</summary>
+    public string Store { get; set; } = "memory";
+
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Sessions kept in memory at most; the least recently used go first.</summary>
+    public int MaxEntries { get; set; } = 100_000;
+
+    /// <summary>A session not seen for this long is forgotten.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromHours(1);
 }

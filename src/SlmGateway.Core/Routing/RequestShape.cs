@@ -35,6 +35,9 @@ public enum OutputKind
 /// </summary>
 public sealed record RequestShape(string Task, ToolChoiceKind ToolChoice, string? NamedTool, OutputKind Output)
 {
+    /// <summary>The conversation ends with tool results: this step answers them, inside an agent's tool loop.</summary>
+    public bool FollowsToolResult { get; init; }
+
     public static RequestShape Of(ChatCompletionRequest request)
     {
         var hasTools = request.Tools is { Count: > 0 };
@@ -62,7 +65,7 @@ public sealed record RequestShape(string Task, ToolChoiceKind ToolChoice, string
             OutputKind.JsonObject or OutputKind.JsonSchema => TaskLabels.Json,
             _ => TaskLabels.Chat,
         };
-        return new RequestShape(task, choice, named, output);
+        return new RequestShape(task, choice, named, output) { FollowsToolResult = request.Messages is [.., { Role: "tool" or "function" }] };
     }
 
     /// <summary>The answer must be a tool call (required or a named function).</summary>

@@ -8,14 +8,18 @@ using SlmGateway.Core.Ports;
 namespace SlmGateway.Core.Routing;
 
 /// <summary>What the planner decides on: the model asked for, the chat request and its shape (null for other endpoints), the key, the route header.</summary>
-public sealed record RouteRequest(string Model, ChatCompletionRequest? Chat, RequestShape? Shape, string? ClientKeyId, string? RouteHeader);
+public sealed record RouteRequest(string Model, ChatCompletionRequest? Chat, RequestShape? Shape, string? ClientKeyId, string? RouteHeader)
+{
+    /// <summary>The tier of the agent session the request belongs to, when one is known (see <see cref="SessionTier"/>).</summary>
+    public SessionTier? Session { get; init; }
+}
 
 /// <summary>
 /// Turns a request into a <see cref="RoutePlan"/>: where it may run (the model it names, or for a
 /// name that lets the gateway choose, the configured pair), then the first choice, cheapest signal
 /// first: the route header, the key's policy, the model name itself, the task's policy, the
-/// classifier's structural rules, the task cluster's promotion or demotion (conversion loop), the
-/// classifier's semantic vote; then what follows the first choice: spill, escalation and
+/// classifier's structural rules, the agent session's tier, the task cluster's promotion or demotion
+/// (conversion loop), the trained classifier; then what follows the first choice: spill, escalation and
 /// unsupported requests to the remote model after a local choice, the local model as a last resort
 /// after a remote one, and first-token deadlines where a later candidate can take over.
 /// </summary>
@@ -76,19 +80,52 @@ public sealed class RoutePlanner(
             return (Build(route, new RoutingDecision(taskPolicy.Route, RoutingReasons.TaskPolicy), chat, forced: true), null);
         }
 
-        var decision = Decide(route, chat!, alias?.Threshold ?? routing.Threshold, out var chosen);
+        var decision = Decide(route, request, alias?.Threshold ?? routing.Threshold, out var chosen);
         return (Build(chosen, decision, chat, forced: false), null);
     }
 
-    /// <summary>Structural rules, then the task cluster's decision, then the semantic vote; a promoted cluster's local model serves it.</summary>
-    private RoutingDecision Decide(ModelRoute route, ChatCompletionRequest chat, double threshold, out ModelRoute chosen)
+    /// <summary>Whether a model name lets the gateway choose the route (only then do sessions matter).</summary>
+    public bool ChoosesRoute(string model)
+    {
+        var routing = routingOptions.CurrentValue;
+        return routing.AutoModels.Contains(model) || routing.AutoAliases.ContainsKey(model);
+    }
+
+    /// <summary>
+    /// Structural rules; the session's tier (a session served remotely stays remote; a step answering
+    /// a tool result continues on the local model that made the call); the task cluster's decision;
+    /// then the trained classifier. A promoted cluster's local model serves it.
+    /// </summary>
+    private RoutingDecision Decide(ModelRoute route, RouteRequest request, double threshold, out ModelRoute chosen)
     {
         chosen = route;
+        var chat = request.Chat!;
         var state = localStatus.States.GetValueOrDefault(route.Local!);
         var limits = new LocalLimits(state is { ContextLength: > 0 } ? state.ContextLength : int.MaxValue, state is { MaxOutputTokens: > 0 } ? state.MaxOutputTokens : int.MaxValue);
-        if (classifier.ClassifyByStructure(chat, limits) is { } settled)
+        var settled = classifier.ClassifyByStructure(chat, limits);
+        if (settled?.Target == BackendKeys.Remote)
         {
             return settled;
+        }
+
+        if (request.Session is { IsRemote: true })
+        {
+            return new RoutingDecision(BackendKeys.Remote, RoutingReasons.SessionRemote);
+        }
+
+        if (settled is not null)
+        {
+            return settled;
+        }
+
+        if (request.Session is { } session && request.Shape is { FollowsToolResult: true })
+        {
+            if (session.Model is { } model && catalog.Resolve(model)?.Local is { } sessionModel)
+            {
+                chosen = route with { Local = sessionModel };
+            }
+
+            return new RoutingDecision(BackendKeys.Local, RoutingReasons.SessionContinues);
         }
 
         if (_clusters?.Decide(chat) is not { } cluster)

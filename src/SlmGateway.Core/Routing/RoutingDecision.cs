@@ -35,4 +35,10 @@ public static class RoutingReasons
     public const string FirstTokenDeadline = "first_token_deadline";
     public const string ClusterPromoted = "cluster_promoted";
     public const string ClusterDemoted = "cluster_demoted";
+
+    /// <summary>The agent session was served remotely before: it stays there.</summary>
+    public const string SessionRemote = "session_remote";
+
+    /// <summary>A step answering a tool result, on the local model that made the call.</summary>
+    public const string SessionContinues = "session_continues";
 }

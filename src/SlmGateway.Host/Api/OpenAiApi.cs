@@ -79,8 +79,9 @@ internal static class OpenAiApi
         var trace = context.Features.Get<RequestTrace>() ?? new RequestTrace();
         var shape = parsed.Chat is null ? null : RequestShape.Of(parsed.Chat);
         var header = context.Request.Headers[RoutePlanner.RouteHeader] is { Count: > 0 } values ? values.ToString() : null;
-        var (plan, routeError) = context.RequestServices.GetRequiredService<RoutePlanner>()
-            .Plan(new RouteRequest(parsed.Model, parsed.Chat, shape, trace.ClientKeyId, header));
+        var planner = context.RequestServices.GetRequiredService<RoutePlanner>();
+        var session = await AgentSession.FindAsync(context, parsed.Chat, parsed.Model, trace.ClientKeyId, planner);
+        var (plan, routeError) = planner.Plan(new RouteRequest(parsed.Model, parsed.Chat, shape, trace.ClientKeyId, header) { Session = session?.Tier });
         if (plan is null)
         {
             await ErrorWriter.WriteAsync(context.Response, routeError!);
@@ -94,6 +95,10 @@ internal static class OpenAiApi
         if (!outcome.Committed && outcome.Error is { } error)
         {
             await ErrorWriter.WriteAsync(context.Response, error, outcome.RetryAfter);
+        }
+        else if (outcome.Committed && session is { } served)
+        {
+            await served.RecordAsync(context, trace);
         }
     }
 

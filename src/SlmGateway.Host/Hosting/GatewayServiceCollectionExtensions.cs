@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using SlmGateway.Conversion.Store;
 using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Ports;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
 using SlmGateway.Host.Security;
@@ -19,6 +21,11 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<ClientKeyStore>();
         services.TryAddSingleton<RoutePlanner>();
         services.TryAddSingleton<RouteExecutor>();
+        services.TryAddSingleton<ISessionTiers>(provider => provider.GetRequiredService<IOptions<RoutingOptions>>().Value.Sessions.Store switch
+        {
+            "postgres" => ActivatorUtilities.CreateInstance<PostgresSessionTiers>(provider),
+            _ => ActivatorUtilities.CreateInstance<MemorySessionTiers>(provider),
+        });
 
         // Background workers survive their own failures (SupervisedLoop); should one still escape, it
         // must not stop the gateway, which would then exit 0 and not be restarted by a supervisor.

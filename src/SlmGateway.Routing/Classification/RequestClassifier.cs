@@ -8,10 +8,12 @@ namespace SlmGateway.Routing.Classification;
 
 /// <summary>
 /// Cheapest signal first: structural rules that settle a request outright (what the local model
-/// cannot take, what is forced into a narrow shape), then the semantic vote on the task.
+/// cannot take, what is forced into a narrow shape), then the trained classifier on the ask's
+/// embedding and the request's shape.
 /// </summary>
-internal sealed class RequestClassifier(SemanticScorer semantic) : IRequestClassifier
+internal sealed class RequestClassifier(RequestEmbedder embedder, RouterModelSource model) : IRequestClassifier, IDisposable
 {
+    private readonly ToolEmbeddingCache _tools = new(embedder.Embed);
     // The router asks both steps about the same request: its features are extracted once.
     private readonly ConditionalWeakTable<ChatCompletionRequest, RequestFeatures> _features = [];
 
@@ -24,44 +26,22 @@ internal sealed class RequestClassifier(SemanticScorer semantic) : IRequestClass
 
     public RoutingDecision ClassifyBySemantics(ChatCompletionRequest request, double threshold)
     {
-        var features = FeaturesOf(request);
-        var probability = Combine(semantic.LocalProbability(features.LastUserText), features);
+        var probability = LocalProbability(request);
         return probability >= threshold
             ? new RoutingDecision(BackendKeys.Local, RoutingReasons.SemanticLocal, probability)
             : new RoutingDecision(BackendKeys.Remote, RoutingReasons.SemanticRemote, probability);
     }
 
-    private RequestFeatures FeaturesOf(ChatCompletionRequest request) => _features.GetValue(request, RequestFeatures.Extract);
-
-    /// <summary>
-    /// The semantic vote, moved by structural signals: a request that offers tools the model may call
-    /// is usually a narrow agent step, one with neither tools nor a structured output must look
-    /// clearly narrow to stay local, and a long, many-part ask is usually open-ended work.
-    /// Weights set by hand on the development data (see the README's evaluation command).
-    /// </summary>
-    public static double Combine(double semanticProbability, RequestFeatures features)
+    /// <summary>The trained classifier's probability that the local model suffices.</summary>
+    public double LocalProbability(ChatCompletionRequest request)
     {
-        const double ToolsOffered = 0.3;
-        const double NoToolsNoStructure = 0.3;
-        const double PerDoublingOverLongAsk = 0.1;
-        const int LongAskChars = 400;
-        var probability = semanticProbability;
-        if (features.ToolCount > 0 && features.ToolChoice != "none")
-        {
-            probability += ToolsOffered;
-        }
-        else if (features.ResponseFormat is null)
-        {
-            probability -= NoToolsNoStructure;
-        }
-
-        if (features.LastUserText.Length > LongAskChars)
-        {
-            probability -= PerDoublingOverLongAsk * Math.Log2((double)features.LastUserText.Length / LongAskChars);
-        }
-
-        return Math.Clamp(probability, 0, 1);
+        var input = ClassifierInput.Of(FeaturesOf(request), embedder.Embed, _tools.Embed);
+        return model.Current.LocalProbability(input.Embedding, input.Signals);
     }
+
+    public void Dispose() => _tools.Dispose();
+
+    private RequestFeatures FeaturesOf(ChatCompletionRequest request) => _features.GetValue(request, RequestFeatures.Extract);
 
     /// <summary>The rules that need no model; null when they do not settle the request.</summary>
     public static RoutingDecision? Structural(RequestFeatures features, LocalLimits local)

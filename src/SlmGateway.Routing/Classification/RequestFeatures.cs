@@ -1,42 +1,66 @@
+using System.Text;
 using System.Text.Json;
 using SlmGateway.Contracts.Chat;
 
 namespace SlmGateway.Routing.Classification;
 
-/// <summary>The structural signals of a chat request, read without any model.</summary>
+/// <summary>The signals of a chat request that need no model: its shape, and the text of what it asks.</summary>
 internal sealed record RequestFeatures(
     int ToolCount,
     string ToolChoice,
     string? ResponseFormat,
     int MessageCount,
+    int UserTurns,
     int PromptChars,
     int SystemChars,
-    bool HasCode,
     bool TextOnly,
     int? MaxOutputTokens,
     int Choices,
-    string LastUserText)
+    string LastUserText,
+    string ToolResultText,
+    IReadOnlyList<string> ToolTexts)
 {
+    // A tool result is read for what it says about the next step, not in full; a tool by its name and the start of its description.
+    private const int ToolResultChars = 400;
+    private const int ToolDescriptionChars = 200;
+
     /// <summary>A rough token count (about four characters a token in English) for length rules, before any tokenizer runs.</summary>
     public int ApproxPromptTokens => PromptChars / 4;
 
+    /// <summary>The conversation ends with tool results: this step answers them.</summary>
+    public bool FollowsToolResult => ToolResultText.Length > 0;
+
+    public bool ToolsOffered => ToolCount > 0 && ToolChoice != "none";
+
+    /// <summary>What the request asks now: the last user turn, and for a step after tool calls, what their results say.</summary>
+    public string Ask => FollowsToolResult ? $"{LastUserText}\n{ToolResultText}" : LastUserText;
+
     public static RequestFeatures Extract(ChatCompletionRequest request)
     {
-        var (promptChars, systemChars, textOnly, hasCode) = (0, 0, true, false);
+        var (promptChars, systemChars, userTurns, textOnly) = (0, 0, 0, true);
         var lastUser = string.Empty;
+        var toolResults = new StringBuilder();
         foreach (var message in request.Messages ?? [])
         {
             var (text, onlyText) = MessageContent.TextOf(message.Content);
             textOnly &= onlyText;
             promptChars += text.Length;
-            hasCode |= text.Contains("```", StringComparison.Ordinal);
-            if (message.Role is "system" or "developer")
+            switch (message.Role)
             {
-                systemChars += text.Length;
-            }
-            else if (message.Role == "user")
-            {
-                lastUser = text;
+                case "system" or "developer":
+                    systemChars += text.Length;
+                    break;
+                case "user":
+                    lastUser = text;
+                    userTurns++;
+                    toolResults.Clear();
+                    break;
+                case "tool" or "function":
+                    AppendBounded(toolResults, text);
+                    break;
+                case "assistant":
+                    toolResults.Clear();
+                    break;
             }
         }
 
@@ -50,13 +74,39 @@ internal sealed record RequestFeatures(
             ToolChoiceOf(request),
             request.ResponseFormat?.Type is "json_object" or "json_schema" ? request.ResponseFormat.Type : null,
             request.Messages?.Count ?? 0,
+            userTurns,
             promptChars,
             systemChars,
-            hasCode,
             textOnly,
             request.MaxCompletionTokens ?? request.MaxTokens,
             request.N ?? 1,
-            lastUser);
+            lastUser,
+            toolResults.ToString(),
+            request.Tools is { Count: > 0 } tools ? tools.Select(ToolText).ToArray() : []);
+    }
+
+    /// <summary>What a tool does, in words: its name with spaces for underscores, and the start of its description.</summary>
+    private static string ToolText(ToolDefinition tool)
+    {
+        var name = (tool.Function?.Name ?? string.Empty).Replace('_', ' ');
+        var description = tool.Function?.Description ?? string.Empty;
+        return $"{name}: {description[..Math.Min(description.Length, ToolDescriptionChars)]}";
+    }
+
+    private static void AppendBounded(StringBuilder results, string text)
+    {
+        var room = ToolResultChars - results.Length;
+        if (room <= 0)
+        {
+            return;
+        }
+
+        if (results.Length > 0)
+        {
+            results.Append('\n');
+        }
+
+        results.Append(text.AsSpan(0, Math.Min(text.Length, room)));
     }
 
     private static string ToolChoiceOf(ChatCompletionRequest request) => request.ToolChoice switch

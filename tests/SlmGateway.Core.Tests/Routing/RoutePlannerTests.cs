@@ -147,6 +147,47 @@ public sealed class RoutePlannerTests
         Assert.Equal((BackendKeys.Local, RoutingReasons.NoRemote), (Assert.Single(plan.Candidates).Backend, plan.Candidates[0].Reason));
     }
 
+    private static readonly ChatCompletionRequest ToolStep = JsonSerializer.Deserialize(
+        """{"model":"auto","messages":[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c","content":"ok"}]}""",
+        Contracts.Serialization.WireJsonContext.Default.ChatCompletionRequest)!;
+
+    public static TheoryData<bool, string?, bool, string?, string> SessionChoices => new()
+    {
+        // answers a tool result, session tier, structural rule says local, session model → "backend:reason:model" of the first candidate
+        { true, null, false, null, "local:semantic_local:tiny" },
+        { true, "local", false, "tiny-2", "local:session_continues:tiny-2" },
+        { true, "local", false, null, "local:session_continues:tiny" },
+        { false, "local", false, "tiny-2", "local:semantic_local:tiny" },
+        { true, "remote", false, null, "remote:session_remote:gpt-remote" },
+        { false, "remote", false, null, "remote:session_remote:gpt-remote" },
+        { false, "remote", true, null, "remote:session_remote:gpt-remote" },
+        { true, "local", true, null, "local:forced_structure:tiny" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SessionChoices))]
+    public void ASessionsTier_KeepsAToolLoopOnItsModel_AndARemoteSessionRemote(bool afterToolResult, string? tier, bool forcedLocal, string? sessionModel, string expected)
+    {
+        var chat = afterToolResult ? ToolStep : Chat;
+        var classifier = new FakeClassifier(forcedLocal ? new RoutingDecision(BackendKeys.Local, RoutingReasons.ForcedStructure, 1) : null);
+        var request = new RouteRequest("auto", chat, RequestShape.Of(chat), null, null) { Session = tier is null ? null : new SessionTier(tier, sessionModel) };
+
+        var (plan, _) = Planner(Routing(), classifier).Plan(request);
+
+        Assert.Equal(expected, $"{plan!.Candidates[0].Backend}:{plan.Candidates[0].Reason}:{plan.Candidates[0].Model}");
+    }
+
+    [Fact]
+    public void AStructuralRuleThatSendsRemote_StillWins_InALocalSession()
+    {
+        var classifier = new FakeClassifier(new RoutingDecision(BackendKeys.Remote, RoutingReasons.TooLong));
+        var request = new RouteRequest("auto", ToolStep, RequestShape.Of(ToolStep), null, null) { Session = new SessionTier(BackendKeys.Local, "tiny") };
+
+        var (plan, _) = Planner(Routing(), classifier).Plan(request);
+
+        Assert.Equal("remote:too_long", $"{plan!.Candidates[0].Backend}:{plan.Candidates[0].Reason}");
+    }
+
     private static RouteRequest Request(string model, string? header = null, string? key = null) =>
         new(model, Chat, RequestShape.Of(Chat), key, header);
 

@@ -1,0 +1,3 @@
+using SlmGateway.RouterTraining;
+
+return await RouterTrainingCli.RunAsync(args, Console.Out, Console.Error);
