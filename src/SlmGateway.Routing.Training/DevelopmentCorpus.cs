@@ -31,6 +31,18 @@ internal static class DevelopmentCorpus
         return requests;
     }
 
+    /// <summary>
+    /// The kind of request a source holds, for validation across kinds: the same ask with or without
+    /// tools, and a session's turns and tool-result steps, are one kind; MT-Bench is one kind.
+    /// </summary>
+    public static string Family(string source)
+    {
+        var family = source.Replace("+tools", string.Empty, StringComparison.Ordinal);
+        return family.StartsWith("bfcl/multi_turn", StringComparison.Ordinal) ? "bfcl/multi_turn"
+            : family.StartsWith("mt_bench", StringComparison.Ordinal) ? "mt_bench"
+            : family;
+    }
+
     /// <summary>Whether a group is held back from training (20% of groups, fixed by their names).</summary>
     public static bool IsHeldBack(string group) => SHA256.HashData(Encoding.UTF8.GetBytes(group))[0] % 5 == 0;
 

@@ -21,15 +21,15 @@ public sealed class TrainedClassifierTests : IDisposable
     {
         var classifier = new RequestClassifier(_embedder, _source);
 
-        Assert.True(classifier.LocalProbability(Request("Where is parcel 77120 right now?", ParcelTools)) > 0.5);
-        Assert.True(classifier.LocalProbability(Request("Compose a reflective essay on what friendship means across a lifetime, in five paragraphs.", ParcelTools)) < 0.5);
-        Assert.True(classifier.LocalProbability(Request("Prove that there are infinitely many primes, then discuss why the proof fails for twin primes.", ParcelTools)) < 0.5);
-        Assert.True(classifier.LocalProbability(Request("Compose a reflective essay on what friendship means across a lifetime.", null)) < 0.5);
+        Assert.True(classifier.LocalProbability(Request("Where is parcel 77120 right now?", ParcelTools), Threshold) > 0.5);
+        Assert.True(classifier.LocalProbability(Request("Compose a reflective essay on what friendship means across a lifetime, in five paragraphs.", ParcelTools), Threshold) < 0.5);
+        Assert.True(classifier.LocalProbability(Request("Prove that there are infinitely many primes, then discuss why the proof fails for twin primes.", ParcelTools), Threshold) < 0.5);
+        Assert.True(classifier.LocalProbability(Request("Compose a reflective essay on what friendship means across a lifetime.", null), Threshold) < 0.5);
     }
 
     [Theory]
     [InlineData("""{"format":"other"}""", "format is not")]
-    [InlineData("""{"format":"slmgw-router-logistic/1","signals":["tools_offered"],"bias":0,"weights":[0]}""", "signals")]
+    [InlineData("""{"format":"slmgw-router-cascade/1","lexical":{"signals":["tools_offered"]},"semantic":{}}""", "signals")]
     [InlineData("not json", "cannot be used")]
     public void AModelFileThatCannotBeUsed_IsRefused_NamingTheFile(string content, string problem)
     {
@@ -51,8 +51,11 @@ public sealed class TrainedClassifierTests : IDisposable
     public void AWeightThatIsNotAFiniteNumber_IsRefused()
     {
         var file = Path.Combine(Path.GetTempPath(), $"router-{Guid.NewGuid():N}.json");
-        var weights = string.Join(',', Enumerable.Repeat("0", RouterModelSource.BuiltIn.Weights.Length - 1));
-        File.WriteAllText(file, $$"""{"format":"slmgw-router-logistic/1","signals":{{JsonSerializer.Serialize(ClassifierInput.SignalNames)}},"bias":0,"weights":[{{weights}},1e999]}""");
+        var model = RouterModelSource.BuiltIn;
+        model.Save(file);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!;
+        json["semantic"]!["weights"]![3] = System.Text.Json.Nodes.JsonValue.Create(double.MaxValue);
+        File.WriteAllText(file, json.ToJsonString());
         try
         {
             Assert.Contains(file, Assert.Throws<InvalidDataException>(() => RouterModel.Load(file)).Message, StringComparison.Ordinal);
@@ -68,6 +71,8 @@ public sealed class TrainedClassifierTests : IDisposable
         _embedder.Dispose();
         _source.Dispose();
     }
+
+    private static double Threshold => 0.5;
 
     private static ChatCompletionRequest Request(string ask, string? tools) => JsonSerializer.Deserialize(
         $$"""{"model":"auto","messages":[{"role":"user","content":{{JsonSerializer.Serialize(ask)}}}]{{(tools is null ? "" : ",\"tools\":" + tools)}}}""",

@@ -15,9 +15,11 @@ internal static class RouterTrainingCli
 {
     public const string Usage = """
         usage: slmgw-router train [--data ../shared/data] [--out models/router/classifier.json] [--leave-out SOURCE]
+                                  [--lexical-tolerance 0.01]
                slmgw-router retrain (--evidence FILE | --url URL --admin-key KEY) [--data ../shared/data]
-                                    [--evidence-weight 4] --out FILE
+                                    [--evidence-weight 4] [--lexical-tolerance 0.01] --out FILE
         train: fits the classifier on the development data's training split and reports the held-back split.
+               --lexical-tolerance: error the cheap lexical stage may add where it decides alone (0: none; 1: it always decides).
         retrain: the same, plus the gateway's shadowed calls (local answer agreed: local; disagreed: remote),
                  from GET /admin/router/evidence or a file of its JSON Lines.
         """;
@@ -60,7 +62,7 @@ internal static class RouterTrainingCli
         bool LeftOut(LabelledRequest request) => leaveOut is not null && request.Source.StartsWith(leaveOut, StringComparison.Ordinal);
         var training = corpus.Where(request => !DevelopmentCorpus.IsHeldBack(request.Group) && !LeftOut(request)).Concat(evidence).ToList();
         var heldBack = corpus.Where(request => leaveOut is null ? DevelopmentCorpus.IsHeldBack(request.Group) : LeftOut(request)).ToList();
-        var trainingExamples = Examples(training, embedder, tools);
+        var trainingExamples = RouterTrainer.Examples(training, embedder.Embed, tools.Embed);
         var metadata = new JsonObject
         {
             ["trained_at"] = started.ToString("O", CultureInfo.InvariantCulture),
@@ -70,21 +72,25 @@ internal static class RouterTrainingCli
             ["remote"] = trainingExamples.Count(example => !example.Local),
             ["shadow_evidence"] = evidence.Count,
         };
-        var (model, _) = RouterTrainer.Train(trainingExamples, metadata, line => output.WriteLine(line));
-        var heldBackExamples = Examples(heldBack, embedder, tools);
-        var correct = heldBackExamples.Count(example => RouterTrainer.Probability(model, example.Vector) >= 0.5 == example.Local);
-        model.Training["held_back"] = new JsonObject { ["examples"] = heldBackExamples.Count, ["accuracy_at_0.5"] = Math.Round((double)correct / heldBackExamples.Count, 4) };
+        var tolerance = double.Parse(Option("--lexical-tolerance") ?? RouterTrainer.DefaultLexicalTolerance.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var model = RouterTrainer.Train(trainingExamples, metadata, tolerance, line => output.WriteLine(line));
+        var heldBackExamples = RouterTrainer.Examples(heldBack, embedder.Embed, tools.Embed);
+        var correct = heldBackExamples.Count(example => RouterTrainer.Probability(model, example) >= 0.5 == example.Local);
+        var settled = heldBackExamples.Count(example => model.Settles(model.Lexical.Probability(example.Lexical.Indices, example.Lexical.Values), 0.5));
+        var lexicalAlone = heldBackExamples.Count(example => RouterTrainer.Probability(model, example, lexicalOnly: true) >= 0.5 == example.Local);
+        var semanticAlone = heldBackExamples.Count(example => RouterTrainer.Probability(model, example, semanticOnly: true) >= 0.5 == example.Local);
+        model.Training["held_back"] = new JsonObject
+        {
+            ["examples"] = heldBackExamples.Count,
+            ["accuracy_at_0.5"] = Math.Round((double)correct / heldBackExamples.Count, 4),
+            ["settled_by_lexical_stage"] = Math.Round((double)settled / heldBackExamples.Count, 4),
+            ["lexical_stage_alone"] = Math.Round((double)lexicalAlone / heldBackExamples.Count, 4),
+            ["semantic_stage_alone"] = Math.Round((double)semanticAlone / heldBackExamples.Count, 4),
+        };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         model.Save(outFile);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"trained on {trainingExamples.Count} requests in {(DateTime.UtcNow - started).TotalSeconds:F0} s; held back {heldBackExamples.Count}: {(double)correct / heldBackExamples.Count:P1} right at threshold 0.5; wrote {outFile}"));
+            $"trained on {trainingExamples.Count} requests in {(DateTime.UtcNow - started).TotalSeconds:F0} s; held back {heldBackExamples.Count}: {(double)correct / heldBackExamples.Count:P1} right at threshold 0.5, {(double)settled / heldBackExamples.Count:P1} settled by the lexical stage (each stage alone: lexical {(double)lexicalAlone / heldBackExamples.Count:P1}, semantic {(double)semanticAlone / heldBackExamples.Count:P1}); wrote {outFile}"));
         return 0;
     }
-
-    private static List<RouterTrainer.Example> Examples(IEnumerable<LabelledRequest> requests, GuardedEmbedder embedder, ToolEmbeddingCache tools) =>
-        requests.Select(request => new RouterTrainer.Example(
-            request.Group,
-            ClassifierInput.Of(RequestFeatures.Extract(request.Request), embedder.Embed, tools.Embed).Concatenated(),
-            request.Local,
-            request.Weight)).ToList();
 }

@@ -36,8 +36,9 @@ internal static class RouterEvaluation
         using var embedder = new RequestEmbedder();
         using var tools = new ToolEmbeddingCache(embedder.Embed);
         embedder.WarmUp();
-        var results = new List<(LabelledRequest Request, RoutingDecision? Structural, double Probability)>();
+        var results = new List<Result>();
         var wholeMicros = new List<double>();
+        var lexicalSettled = 0;
         var structuralMicros = new List<double>();
         foreach (var request in requests)
         {
@@ -45,27 +46,59 @@ internal static class RouterEvaluation
             var features = RequestFeatures.Extract(request.Request);
             var structural = RequestClassifier.Structural(features, Limits);
             structuralMicros.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
-            var probability = 0.0;
+            var (lexical, semantic) = (0.0, 0.0);
             if (structural is null)
             {
-                var input = ClassifierInput.Of(features, embedder.Embed, tools.Embed);
-                probability = model.LocalProbability(input.Embedding, input.Signals);
+                _ = Cascade(model, features, embedder, tools, threshold, out var settledLexically);
                 wholeMicros.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                lexicalSettled += settledLexically ? 1 : 0;
+                lexical = model.LexicalProbability(LexicalInput.Of(features));
+                semantic = model.SemanticProbability(SemanticInput.Of(features, embedder.Embed, tools.Embed));
             }
 
-            results.Add((request, structural, probability));
+            results.Add(new Result(request, structural, lexical, semantic, model));
         }
 
         Report(results, threshold);
         Curve(results);
-        Console.WriteLine(F($"latency: structural rules alone p50 {Stats.Percentiles(structuralMicros.ToArray()).P50:F1} us, p99 {Stats.Percentiles(structuralMicros.ToArray()).P99:F1} us; whole decision with the classifier p50 {Stats.Percentiles(wholeMicros.ToArray()).P50 / 1000:F2} ms, p99 {Stats.Percentiles(wholeMicros.ToArray()).P99 / 1000:F2} ms ({wholeMicros.Count} decisions)"));
+        var warmMicros = WarmDecisions(requests, embedder, tools, model, threshold);
+        string Ms(List<double> micros) => F($"p50 {Stats.Percentiles(micros.ToArray()).P50 / 1000:F2} ms, p99 {Stats.Percentiles(micros.ToArray()).P99 / 1000:F2} ms");
+        Console.WriteLine(F($"latency: structural rules alone p50 {Stats.Percentiles(structuralMicros.ToArray()).P50:F1} us, p99 {Stats.Percentiles(structuralMicros.ToArray()).P99:F1} us"));
+        Console.WriteLine(F($"  whole decision with the classifier, tools seen for the first time: {Ms(wholeMicros)} ({wholeMicros.Count} decisions, {(double)lexicalSettled / Math.Max(1, wholeMicros.Count):P1} settled by the lexical stage)"));
+        Console.WriteLine(F($"  whole decision with the classifier, tools seen before (an agent's next call): {Ms(warmMicros)}"));
         return 0;
     }
 
-    private static bool Local((LabelledRequest Request, RoutingDecision? Structural, double Probability) result, double threshold) =>
-        result.Structural is { } rule ? rule.Target == "local" : result.Probability >= threshold;
+    /// <summary>The classifier's cascade, as <c>RequestClassifier</c> runs it: the lexical stage, and the semantic stage when that is unsure.</summary>
+    private static double Cascade(RouterModel model, RequestFeatures features, RequestEmbedder embedder, ToolEmbeddingCache tools, double threshold, out bool settledLexically)
+    {
+        var lexical = model.LexicalProbability(LexicalInput.Of(features));
+        settledLexically = model.Settles(lexical, threshold);
+        return settledLexically ? lexical : model.SemanticProbability(SemanticInput.Of(features, embedder.Embed, tools.Embed));
+    }
 
-    private static void Report(List<(LabelledRequest Request, RoutingDecision? Structural, double Probability)> results, double threshold)
+    /// <summary>The same decisions again: an agent sends the same tools with every call, so their embeddings are cached.</summary>
+    private static List<double> WarmDecisions(List<LabelledRequest> requests, RequestEmbedder embedder, ToolEmbeddingCache tools, RouterModel model, double threshold)
+    {
+        var micros = new List<double>();
+        foreach (var request in requests)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var features = RequestFeatures.Extract(request.Request);
+            if (RequestClassifier.Structural(features, Limits) is null)
+            {
+                _ = Cascade(model, features, embedder, tools, threshold, out _);
+                micros.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+            }
+        }
+
+        return micros;
+    }
+
+    private static bool Local(Result result, double threshold) =>
+        result.Structural is { } rule ? rule.Target == "local" : (result.Model.Settles(result.Lexical, threshold) ? result.Lexical : result.Semantic) >= threshold;
+
+    private static void Report(List<Result> results, double threshold)
     {
         var tp = results.Count(r => r.Request.Local && Local(r, threshold));
         var fp = results.Count(r => !r.Request.Local && Local(r, threshold));
@@ -87,7 +120,7 @@ internal static class RouterEvaluation
     }
 
     /// <summary>The operator's knob: what each threshold keeps local and what it costs in remote work sent local.</summary>
-    private static void Curve(List<(LabelledRequest Request, RoutingDecision? Structural, double Probability)> results)
+    private static void Curve(List<Result> results)
     {
         var remote = Math.Max(1, results.Count(r => !r.Request.Local));
         Console.WriteLine("threshold  accuracy  kept local  remote-work recall  local-work recall");
@@ -107,6 +140,9 @@ internal static class RouterEvaluation
             var item = System.Text.Json.Nodes.JsonNode.Parse(line)!;
             return new LabelledRequest(Path.GetFileName(file), Path.GetFileName(file), DevelopmentCorpus.Parse(item["request"]!.AsObject()), (string?)item["label"] == "local");
         }).ToList();
+
+    /// <summary>A request's structural decision, or both stages' probabilities: the cascade's decision at any threshold follows from them.</summary>
+    private sealed record Result(LabelledRequest Request, RoutingDecision? Structural, double Lexical, double Semantic, RouterModel Model);
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 

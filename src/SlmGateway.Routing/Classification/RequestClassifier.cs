@@ -8,8 +8,8 @@ namespace SlmGateway.Routing.Classification;
 
 /// <summary>
 /// Cheapest signal first: structural rules that settle a request outright (what the local model
-/// cannot take, what is forced into a narrow shape), then the trained classifier on the ask's
-/// embedding and the request's shape.
+/// cannot take, what is forced into a narrow shape), then the trained classifier: its lexical stage,
+/// and where that is unsure, its semantic stage (see <see cref="RouterModel"/>).
 /// </summary>
 internal sealed class RequestClassifier(RequestEmbedder embedder, RouterModelSource model) : IRequestClassifier, IDisposable
 {
@@ -26,17 +26,22 @@ internal sealed class RequestClassifier(RequestEmbedder embedder, RouterModelSou
 
     public RoutingDecision ClassifyBySemantics(ChatCompletionRequest request, double threshold)
     {
-        var probability = LocalProbability(request);
+        var probability = LocalProbability(request, threshold);
         return probability >= threshold
             ? new RoutingDecision(BackendKeys.Local, RoutingReasons.SemanticLocal, probability)
             : new RoutingDecision(BackendKeys.Remote, RoutingReasons.SemanticRemote, probability);
     }
 
-    /// <summary>The trained classifier's probability that the local model suffices.</summary>
-    public double LocalProbability(ChatCompletionRequest request)
+    /// <summary>
+    /// The trained classifier's probability that the local model suffices: the lexical stage's when
+    /// it is clear of the threshold by the model's margin, otherwise the semantic stage's.
+    /// </summary>
+    public double LocalProbability(ChatCompletionRequest request, double threshold)
     {
-        var input = ClassifierInput.Of(FeaturesOf(request), embedder.Embed, _tools.Embed);
-        return model.Current.LocalProbability(input.Embedding, input.Signals);
+        var router = model.Current;
+        var features = FeaturesOf(request);
+        var lexical = router.LexicalProbability(LexicalInput.Of(features));
+        return router.Settles(lexical, threshold) ? lexical : router.SemanticProbability(SemanticInput.Of(features, embedder.Embed, _tools.Embed));
     }
 
     public void Dispose() => _tools.Dispose();

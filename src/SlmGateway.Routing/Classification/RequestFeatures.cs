@@ -1,4 +1,5 @@
 using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using SlmGateway.Contracts.Chat;
 
@@ -9,8 +10,6 @@ internal sealed record RequestFeatures(
     int ToolCount,
     string ToolChoice,
     string? ResponseFormat,
-    int MessageCount,
-    int UserTurns,
     int PromptChars,
     int SystemChars,
     bool TextOnly,
@@ -18,7 +17,7 @@ internal sealed record RequestFeatures(
     int Choices,
     string LastUserText,
     string ToolResultText,
-    IReadOnlyList<string> ToolTexts)
+    IReadOnlyList<ToolDefinition> Tools)
 {
     // A tool result is read for what it says about the next step, not in full; a tool by its name and the start of its description.
     private const int ToolResultChars = 400;
@@ -37,7 +36,7 @@ internal sealed record RequestFeatures(
 
     public static RequestFeatures Extract(ChatCompletionRequest request)
     {
-        var (promptChars, systemChars, userTurns, textOnly) = (0, 0, 0, true);
+        var (promptChars, systemChars, textOnly) = (0, 0, true);
         var lastUser = string.Empty;
         var toolResults = new StringBuilder();
         foreach (var message in request.Messages ?? [])
@@ -52,7 +51,6 @@ internal sealed record RequestFeatures(
                     break;
                 case "user":
                     lastUser = text;
-                    userTurns++;
                     toolResults.Clear();
                     break;
                 case "tool" or "function":
@@ -66,15 +64,14 @@ internal sealed record RequestFeatures(
 
         foreach (var tool in request.Tools ?? [])
         {
-            promptChars += tool.Function?.Parameters?.GetRawText().Length ?? 0;
+            // The schema's size in UTF-8 bytes, read without copying it out as a string.
+            promptChars += tool.Function?.Parameters is { } parameters ? JsonMarshal.GetRawUtf8Value(parameters).Length : 0;
         }
 
         return new RequestFeatures(
             request.Tools?.Count ?? 0,
             ToolChoiceOf(request),
             request.ResponseFormat?.Type is "json_object" or "json_schema" ? request.ResponseFormat.Type : null,
-            request.Messages?.Count ?? 0,
-            userTurns,
             promptChars,
             systemChars,
             textOnly,
@@ -82,11 +79,11 @@ internal sealed record RequestFeatures(
             request.N ?? 1,
             lastUser,
             toolResults.ToString(),
-            request.Tools is { Count: > 0 } tools ? tools.Select(ToolText).ToArray() : []);
+            request.Tools ?? []);
     }
 
     /// <summary>What a tool does, in words: its name with spaces for underscores, and the start of its description.</summary>
-    private static string ToolText(ToolDefinition tool)
+    public static string ToolText(ToolDefinition tool)
     {
         var name = (tool.Function?.Name ?? string.Empty).Replace('_', ' ');
         var description = tool.Function?.Description ?? string.Empty;

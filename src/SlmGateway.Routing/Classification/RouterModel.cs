@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SlmGateway.Routing.Semantic;
@@ -7,51 +7,69 @@ using SlmGateway.Routing.Semantic;
 namespace SlmGateway.Routing.Classification;
 
 /// <summary>
-/// The trained classifier: a logistic regression over the ask's MiniLM embedding and the shape
-/// signals, whose output is the probability that the local model suffices. Stored as a small JSON
-/// file: its format, the signal names it was trained with, the weights and bias, and what it was trained on.
+/// The trained router, two logistic regressions in a cascade, cheapest first: the lexical stage
+/// (hashed words of the ask and the shape signals, microseconds) decides when its probability is at
+/// least <see cref="Margin"/> away from the threshold; otherwise the semantic stage (the ask's MiniLM
+/// embedding, the shape signals and the tool match, milliseconds) decides. Stored as a small JSON
+/// file: its format, the signal names each stage was trained with, the weights and biases, the
+/// margin, and what it was trained on.
 /// </summary>
 internal sealed class RouterModel
 {
-    public const string FormatName = "slmgw-router-logistic/1";
+    public const string FormatName = "slmgw-router-cascade/1";
 
-    public RouterModel(float[] weights, float bias, JsonObject? training = null)
+    public RouterModel(LinearStage lexical, double margin, LinearStage semantic, JsonObject? training = null)
     {
-        if (weights.Length != MiniLmEmbedder.Dimensions + ClassifierInput.SignalNames.Length)
+        if (lexical.Weights.Length != LexicalInput.Dimensions || semantic.Weights.Length != MiniLmEmbedder.Dimensions + SemanticInput.SignalNames.Length)
         {
-            throw new InvalidDataException($"expected {MiniLmEmbedder.Dimensions + ClassifierInput.SignalNames.Length} weights, found {weights.Length}");
+            throw new InvalidDataException($"expected {LexicalInput.Dimensions} lexical and {MiniLmEmbedder.Dimensions + SemanticInput.SignalNames.Length} semantic weights, found {lexical.Weights.Length} and {semantic.Weights.Length}");
         }
 
-        Weights = weights;
-        Bias = bias;
-        Training = training ?? [];
+        if (!lexical.IsFinite || !semantic.IsFinite || margin is < 0 or > 0.5 || double.IsNaN(margin))
+        {
+            throw new InvalidDataException("a weight is not a finite number, or the margin is not between 0 and 0.5");
+        }
+
+        (Lexical, Margin, Semantic, Training) = (lexical, margin, semantic, training ?? []);
     }
 
-    public float[] Weights { get; }
+    public LinearStage Lexical { get; }
 
-    public float Bias { get; }
+    /// <summary>How far from the threshold the lexical stage's probability must be for it to decide alone.</summary>
+    public double Margin { get; }
+
+    public LinearStage Semantic { get; }
 
     /// <summary>What it was trained on (sources, counts, held-back results), as the training command wrote it.</summary>
     public JsonObject Training { get; }
 
-    public double LocalProbability(ReadOnlySpan<float> embedding, ReadOnlySpan<float> signals)
-    {
-        var weights = Weights.AsSpan();
-        var logit = Bias
-            + TensorPrimitives.Dot(weights[..MiniLmEmbedder.Dimensions], embedding)
-            + TensorPrimitives.Dot(weights[MiniLmEmbedder.Dimensions..], signals);
-        return 1 / (1 + Math.Exp(-logit));
-    }
+    public double LexicalProbability(LexicalInput input) => Lexical.Probability(input.Indices, input.Values);
+
+    public double SemanticProbability(SemanticInput input) => Semantic.Probability(input.Embedding, input.Signals);
+
+    /// <summary>Whether the lexical stage's probability settles the request at this threshold.</summary>
+    public bool Settles(double lexicalProbability, double threshold) => Math.Abs(lexicalProbability - threshold) >= Margin;
 
     public void Save(string path)
     {
         var json = new JsonObject
         {
             ["format"] = FormatName,
-            ["embedding"] = "all-MiniLM-L6-v2",
-            ["signals"] = new JsonArray(ClassifierInput.SignalNames.Select(name => (JsonNode)name).ToArray()),
-            ["bias"] = Bias,
-            ["weights"] = new JsonArray(Weights.Select(weight => (JsonNode)weight).ToArray()),
+            ["lexical"] = new JsonObject
+            {
+                ["buckets"] = LexicalInput.Buckets,
+                ["signals"] = Names(LexicalInput.SignalNames),
+                ["margin"] = Margin,
+                ["bias"] = Lexical.Bias,
+                ["weights_float32_base64"] = Convert.ToBase64String(MemoryMarshal.AsBytes(Lexical.Weights.AsSpan())),
+            },
+            ["semantic"] = new JsonObject
+            {
+                ["embedding"] = "all-MiniLM-L6-v2",
+                ["signals"] = Names(SemanticInput.SignalNames),
+                ["bias"] = Semantic.Bias,
+                ["weights"] = new JsonArray(Semantic.Weights.Select(weight => (JsonNode)weight).ToArray()),
+            },
             ["training"] = Training.DeepClone(),
         };
         var temporary = path + ".tmp";
@@ -70,20 +88,22 @@ internal sealed class RouterModel
                 throw new InvalidDataException($"format is not {FormatName}");
             }
 
-            var signals = json["signals"]?.AsArray().Select(node => (string?)node).ToArray() ?? [];
-            if (!signals.SequenceEqual(ClassifierInput.SignalNames))
+            var lexical = json["lexical"]?.AsObject() ?? throw new InvalidDataException("lexical stage missing");
+            var semantic = json["semantic"]?.AsObject() ?? throw new InvalidDataException("semantic stage missing");
+            CheckSignals(lexical, LexicalInput.SignalNames);
+            CheckSignals(semantic, SemanticInput.SignalNames);
+            if ((int?)lexical["buckets"] != LexicalInput.Buckets)
             {
-                throw new InvalidDataException($"signals [{string.Join(", ", signals)}] are not this version's [{string.Join(", ", ClassifierInput.SignalNames)}]");
+                throw new InvalidDataException($"lexical buckets are not {LexicalInput.Buckets}");
             }
 
-            var weights = json["weights"]?.AsArray().Select(node => node!.GetValue<float>()).ToArray() ?? [];
-            var bias = json["bias"]?.GetValue<float>() ?? throw new InvalidDataException("bias missing");
-            if (weights.Append(bias).Any(value => !float.IsFinite(value)))
-            {
-                throw new InvalidDataException("a weight is not a finite number");
-            }
-
-            return new RouterModel(weights, bias, json["training"]?.DeepClone().AsObject());
+            var lexicalWeights = MemoryMarshal.Cast<byte, float>(Convert.FromBase64String((string?)lexical["weights_float32_base64"] ?? string.Empty)).ToArray();
+            var semanticWeights = semantic["weights"]?.AsArray().Select(node => node!.GetValue<float>()).ToArray() ?? [];
+            return new RouterModel(
+                new LinearStage(lexicalWeights, Bias(lexical)),
+                lexical["margin"]?.GetValue<double>() ?? throw new InvalidDataException("margin missing"),
+                new LinearStage(semanticWeights, Bias(semantic)),
+                json["training"]?.DeepClone().AsObject());
         }
         catch (Exception exception) when (exception is JsonException or InvalidOperationException or FormatException or InvalidDataException)
         {
@@ -101,6 +121,19 @@ internal sealed class RouterModel
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             throw new InvalidDataException($"Router model file '{path}' cannot be read: {exception.Message}", exception);
+        }
+    }
+
+    private static JsonArray Names(string[] names) => new(names.Select(name => (JsonNode)name).ToArray());
+
+    private static float Bias(JsonObject stage) => stage["bias"]?.GetValue<float>() ?? throw new InvalidDataException("bias missing");
+
+    private static void CheckSignals(JsonObject stage, string[] expected)
+    {
+        var signals = stage["signals"]?.AsArray().Select(node => (string?)node).ToArray() ?? [];
+        if (!signals.SequenceEqual(expected))
+        {
+            throw new InvalidDataException($"signals [{string.Join(", ", signals)}] are not this version's [{string.Join(", ", expected)}]");
         }
     }
 }

@@ -1,16 +1,18 @@
 namespace SlmGateway.Routing.Classification;
 
 /// <summary>
-/// The request's shape as numbers in [0, 1], beside the ask's embedding in the classifier's input:
-/// whether tools are offered and how many, whether this step answers tool results, how long and
-/// how many-part the ask is, whether it holds code or mathematics. Their weights are learned.
+/// The request's shape as numbers in [0, 1], beside the ask's words or embedding in the
+/// classifier's input: whether tools are offered, whether this step answers tool results, whether a
+/// JSON answer is asked for, how long and how many-part the ask is, whether it holds code or
+/// mathematics. Their weights are learned. Deliberately absent: how many tools are offered and how
+/// long the conversation is, which say how an agent is built, not how hard its current ask is (in
+/// the development data they separate the sources rather than the kinds of work).
 /// </summary>
 internal static class ShapeSignals
 {
     public static readonly string[] Names =
     [
-        "tools_offered", "tool_count", "follows_tool_result", "user_turns", "messages", "json_output",
-        "ask_length", "ask_lines", "system_length", "code", "math",
+        "tools_offered", "follows_tool_result", "json_output", "ask_length", "ask_lines", "system_length", "code", "math",
     ];
 
     public static float[] Of(RequestFeatures features)
@@ -19,10 +21,7 @@ internal static class ShapeSignals
         return
         [
             features.ToolsOffered ? 1 : 0,
-            Log(features.ToolCount, 128),
             features.FollowsToolResult ? 1 : 0,
-            Log(features.UserTurns, 16),
-            Log(features.MessageCount, 32),
             features.ResponseFormat is null ? 0 : 1,
             Log(ask.Length, 16384),
             Log(LineCount(ask), 128),

@@ -12,8 +12,12 @@ namespace SlmGateway.Routing.Semantic;
 internal sealed class MiniLmEmbedder : IDisposable
 {
     public const int Dimensions = 384;
-    // The task is stated at the start of a request; 64 word pieces keep an embedding at a few milliseconds.
+    // 64 word pieces keep an embedding at a few milliseconds: of a longer text, its start (where a
+    // task is usually stated) and its end (where the question often follows pasted material).
     private const int MaxTokens = 64;
+    private const int TailTokens = 20;
+    // Bounds the tokenizer's work on a long text; callers cut long texts to their start and end first.
+    private const int MaxEncodedTokens = 512;
     private static readonly string[] OutputNames = ["last_hidden_state"];
     private readonly InferenceSession _session;
     private readonly BertTokenizer _tokenizer;
@@ -38,13 +42,13 @@ internal sealed class MiniLmEmbedder : IDisposable
 
     public float[] Embed(string text)
     {
-        var ids = _tokenizer.EncodeToIds(text, MaxTokens, out _, out _);
-        var length = ids.Count;
+        var ids = _tokenizer.EncodeToIds(text, MaxEncodedTokens, out _, out _);
+        var length = Math.Min(ids.Count, MaxTokens);
         var inputIds = new long[length];
         var mask = new long[length];
         for (var i = 0; i < length; i++)
         {
-            inputIds[i] = ids[i];
+            inputIds[i] = ids.Count <= MaxTokens || i < MaxTokens - TailTokens ? ids[i] : ids[ids.Count - (MaxTokens - i)];
             mask[i] = 1;
         }
 

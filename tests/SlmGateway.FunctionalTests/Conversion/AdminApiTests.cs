@@ -49,6 +49,8 @@ public sealed class AdminApiTests(PostgresServer postgres)
     [InlineData("GET", "/admin/clusters/999/export?split=training", "", HttpStatusCode.NotFound, "not_found")]
     [InlineData("DELETE", "/admin/captures", "", HttpStatusCode.BadRequest, "missing_required_parameter")]
     [InlineData("DELETE", "/admin/captures?older_than_days=-1", "", HttpStatusCode.BadRequest, "invalid_value")]
+    [InlineData("GET", "/admin/router/evidence?limit=0", "", HttpStatusCode.BadRequest, "invalid_value")]
+    [InlineData("GET", "/admin/router/evidence?limit=1000000000", "", HttpStatusCode.BadRequest, "invalid_value")]
     public async Task BadAdminRequest_IsAClear4xx(string method, string path, string body, HttpStatusCode status, string code)
     {
         await using var gateway = await StartAsync();
@@ -62,6 +64,7 @@ public sealed class AdminApiTests(PostgresServer postgres)
     [Theory]
     [InlineData("/admin/clusters/1/export?split=training&validation_share=half")]
     [InlineData("/admin/captures?older_than_days=soon")]
+    [InlineData("/admin/router/evidence?limit=all")]
     public async Task UnparseableQueryValue_IsA400(string path)
     {
         await using var gateway = await StartAsync();

@@ -47,7 +47,9 @@ public sealed class ClassifierReloadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
-    private static RouterModel Constant(float bias) => new(new float[RouterModelSource.BuiltIn.Weights.Length], bias);
+    /// <summary>A model that answers the same for every request: its lexical stage, sure of itself (margin 0), has only a bias.</summary>
+    private static RouterModel Constant(float bias) =>
+        new(new LinearStage(new float[LexicalInput.Dimensions], bias), 0, new LinearStage(new float[RouterModelSource.BuiltIn.Semantic.Weights.Length], bias));
 
     private static async Task<string> ReasonAsync(HttpClient client)
     {
