@@ -61,6 +61,7 @@ internal static class RouterEvaluation
 
         Report(results, threshold);
         Curve(results);
+        Calibration(results, threshold);
         var warmMicros = WarmDecisions(requests, embedder, tools, model, threshold);
         string Ms(List<double> micros) => F($"p50 {Stats.Percentiles(micros.ToArray()).P50 / 1000:F2} ms, p99 {Stats.Percentiles(micros.ToArray()).P99 / 1000:F2} ms");
         Console.WriteLine(F($"latency: structural rules alone p50 {Stats.Percentiles(structuralMicros.ToArray()).P50:F1} us, p99 {Stats.Percentiles(structuralMicros.ToArray()).P99:F1} us"));
@@ -132,6 +133,25 @@ internal static class RouterEvaluation
             var localKept = results.Count(r => r.Request.Local && Local(r, threshold));
             Console.WriteLine(F($"  {threshold,5:F1}    {(double)correct / results.Count,7:P1}  {(double)kept / results.Count,9:P1}  {(double)remoteKept / remote,17:P1}  {(double)localKept / Math.Max(1, results.Count(r => r.Request.Local)),16:P1}"));
         }
+    }
+
+    /// <summary>Whether the probabilities mean what they say: per band of the cascade's probability, the share that is local work.</summary>
+    private static void Calibration(List<Result> results, double threshold)
+    {
+        var scored = results.Where(r => r.Structural is null)
+            .Select(r => (Probability: r.Model.Settles(r.Lexical, threshold) ? r.Lexical : r.Semantic, r.Request.Local)).ToList();
+        Console.WriteLine("calibration: probability band, requests, mean probability, share that is local work");
+        for (var band = 0; band < 5; band++)
+        {
+            var (low, high) = (band * 0.2, band == 4 ? 1.0001 : (band + 1) * 0.2);
+            var inBand = scored.Where(s => s.Probability >= low && s.Probability < high).ToList();
+            if (inBand.Count > 0)
+            {
+                Console.WriteLine(F($"  {low:F1}-{Math.Min(high, 1):F1}  {inBand.Count,6}  {inBand.Average(s => s.Probability),6:F3}  {inBand.Count(s => s.Local) / (double)inBand.Count,7:P1}"));
+            }
+        }
+
+        Console.WriteLine(F($"  Brier score {scored.Average(s => Math.Pow(s.Probability - (s.Local ? 1 : 0), 2)):F4}"));
     }
 
     private static List<LabelledRequest> LabelledFile(string file) =>
