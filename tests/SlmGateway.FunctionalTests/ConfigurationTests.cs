@@ -32,6 +32,7 @@ public sealed class ConfigurationTests
     [InlineData("--SlmGateway:Auth:Keys:0:Sha256=not-a-hash", "Sha256")]
     [InlineData("--SlmGateway:Auth:Keys:1:Id=other", "also another key's")]
     [InlineData("--SlmGateway:Auth:Keys:0:RequestsPerMinute=ten", "SlmGateway:Auth:Keys:0:RequestsPerMinute")]
+    [InlineData("--SlmGateway:Auth:Keys:0:DailyBudgetUsd=-1", "DailyBudgetUsd")]
     public async Task InvalidClientKeys_StopStartUp(string setting, string named) =>
         await AssertStopsAsync(named, "--SlmGateway:Auth:Keys:0:Id=team", $"--SlmGateway:Auth:Keys:0:Sha256={Hash}", $"--SlmGateway:Auth:Keys:1:Sha256={Hash}", setting);
 
@@ -41,6 +42,9 @@ public sealed class ConfigurationTests
     [InlineData("--SlmGateway:Local:Models:0:MaxOutputTokens=lots", "SlmGateway:Local:Models:0:MaxOutputTokens")]
     [InlineData("--SlmGateway:Routing:ClassifierFile=/nonexistent/router.json", "Router model file '/nonexistent/router.json' cannot be read")]
     [InlineData("--SlmGateway:Routing:Sessions:Store=redis", "SlmGateway:Routing:Sessions:Store")]
+    [InlineData("--SlmGateway:Limits:Store=etcd", "SlmGateway:Limits:Store")]
+    [InlineData("--SlmGateway:Limits:Store=redis", "SlmGateway:Limits:Redis")]
+    [InlineData("--SlmGateway:Limits:WhenUnavailable=maybe", "SlmGateway:Limits:WhenUnavailable")]
     public async Task OtherInvalidSettings_StopStartUp(string setting, string named) => await AssertStopsAsync(named, setting);
 
     [Fact]

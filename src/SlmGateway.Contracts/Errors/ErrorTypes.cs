@@ -7,6 +7,7 @@ public static class ErrorTypes
     public const string Authentication = "authentication_error";
     public const string Permission = "permission_error";
     public const string RateLimit = "rate_limit_error";
+    public const string InsufficientQuota = "insufficient_quota";
     public const string Upstream = "upstream_error";
     public const string Server = "server_error";
 }

@@ -15,6 +15,10 @@ public sealed record GatewayError(int StatusCode, OpenAiError Error)
     public static GatewayError RateLimited(string message) =>
         new(429, new OpenAiError(message, ErrorTypes.RateLimit, null, "rate_limit_exceeded"));
 
+    /// <summary>A client key has spent its budget (as OpenAI answers an exhausted quota).</summary>
+    public static GatewayError BudgetExceeded(string message) =>
+        new(429, new OpenAiError(message, ErrorTypes.InsufficientQuota, null, "insufficient_quota"));
+
     public static GatewayError PayloadTooLarge(long limit) =>
         new(413, new OpenAiError($"The request body is larger than the limit of {limit} bytes.", ErrorTypes.InvalidRequest, null, "request_too_large"));
 

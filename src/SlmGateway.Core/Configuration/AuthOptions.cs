@@ -22,6 +22,17 @@ public sealed class ClientKeyOptions
     /// <summary>Requests a minute this key may make; 0 means no limit.</summary>
     public int RequestsPerMinute { get; set; }
 
+    /// <summary>Tokens (prompt and answer) a minute this key may use; a request is refused once the minute's count has reached it. 0: no limit.</summary>
+    public long TokensPerMinute { get; set; }
+
+    /// <summary>USD this key may spend on remote models in a UTC day (from <c>Routing:Prices</c>); 0: no budget.</summary>
+    public double DailyBudgetUsd { get; set; }
+
+    /// <summary>USD this key may spend on remote models in a UTC calendar month; 0: no budget.</summary>
+    public double MonthlyBudgetUsd { get; set; }
+
+    public bool HasLimits => RequestsPerMinute > 0 || TokensPerMinute > 0 || DailyBudgetUsd > 0 || MonthlyBudgetUsd > 0;
+
     /// <summary>Whether this key's captured calls may go into fine-tuning exports.</summary>
     public bool AllowTraining { get; set; } = true;
 }

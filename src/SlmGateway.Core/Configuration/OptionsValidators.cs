@@ -108,10 +108,39 @@ public sealed class AuthOptionsValidator(IConfiguration configuration) : IValida
                 failures.Add($"Client key '{key.Id}': Sha256 must be 64 hex digits.");
             }
 
-            if (key.RequestsPerMinute < 0)
+            if (key.RequestsPerMinute < 0 || key.TokensPerMinute < 0 || key.DailyBudgetUsd < 0 || key.MonthlyBudgetUsd < 0
+                || !double.IsFinite(key.DailyBudgetUsd) || !double.IsFinite(key.MonthlyBudgetUsd))
             {
-                failures.Add($"Client key '{key.Id}': RequestsPerMinute must not be negative.");
+                failures.Add($"Client key '{key.Id}': RequestsPerMinute, TokensPerMinute, DailyBudgetUsd and MonthlyBudgetUsd must not be negative.");
             }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+public sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LimitsOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Store is not ("memory" or "redis"))
+        {
+            failures.Add($"SlmGateway:Limits:Store must be 'memory' or 'redis', not '{options.Store}'.");
+        }
+        else if (options.Store == "redis" && string.IsNullOrWhiteSpace(options.Redis))
+        {
+            failures.Add("SlmGateway:Limits:Redis (a Redis configuration string such as 'redis:6379') is required when Limits:Store is 'redis'.");
+        }
+
+        if (options.WhenUnavailable is not ("open" or "closed"))
+        {
+            failures.Add($"SlmGateway:Limits:WhenUnavailable must be 'open' or 'closed', not '{options.WhenUnavailable}'.");
+        }
+
+        if (options.Timeout <= TimeSpan.Zero)
+        {
+            failures.Add("SlmGateway:Limits:Timeout must be positive.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

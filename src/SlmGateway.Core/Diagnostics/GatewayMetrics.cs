@@ -32,6 +32,7 @@ public sealed class GatewayMetrics : IDisposable
         ShadowEvaluations = _meter.CreateCounter<long>("slmgw.shadow.evaluations", "{evaluation}", "Shadow runs of local candidates by model and outcome: agreed, disagreed, skipped");
         BackgroundFailures = _meter.CreateCounter<long>("slmgw.background.failures", "{failure}", "Failures of a background worker (capture, shadow, loop), each survived by a restart, by worker");
         ShadowSkips = _meter.CreateCounter<long>("slmgw.shadow.skipped", "{run}", "Shadow runs not made, by model and reason: busy, unsupported (the local model cannot take the request), failed");
+        LimitsUnavailable = _meter.CreateCounter<long>("slmgw.limits.unavailable", "{request}", "Requests whose rate limits and budgets could not be checked (the shared limits store did not answer), by what was done: allowed or refused");
         SessionStoreFailures = _meter.CreateCounter<long>("slmgw.session.store.failures", "{failure}", "Shared session store reads or writes that failed; the request was routed as a new session");
         ClusterChanges = _meter.CreateCounter<long>("slmgw.loop.cluster.changes", "{change}", "Task clusters promoted to local or demoted, by new state");
     }
@@ -41,6 +42,8 @@ public sealed class GatewayMetrics : IDisposable
     public Histogram<long> TokenUsage { get; }
 
     public Counter<long> SessionStoreFailures { get; }
+
+    public Counter<long> LimitsUnavailable { get; }
 
     public Histogram<double> TimeToFirstToken { get; }
 

@@ -5,6 +5,7 @@ using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Ports;
 using SlmGateway.Core.Execution;
 using SlmGateway.Core.Routing;
+using SlmGateway.Host.Limits;
 using SlmGateway.Host.Security;
 
 namespace SlmGateway.Host.Hosting;
@@ -19,6 +20,12 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<ClientKeyStore>();
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IKeyLimits>(provider => provider.GetRequiredService<IOptions<LimitsOptions>>().Value.Store == "redis"
+            ? ActivatorUtilities.CreateInstance<RedisKeyLimits>(provider)
+            : new MemoryKeyLimits());
         services.TryAddSingleton<RoutePlanner>();
         services.TryAddSingleton<RouteExecutor>();
         services.TryAddSingleton<ISessionTiers>(provider => provider.GetRequiredService<IOptions<RoutingOptions>>().Value.Sessions.Store switch

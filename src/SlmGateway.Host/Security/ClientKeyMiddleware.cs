@@ -1,59 +1,72 @@
-using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using SlmGateway.Contracts.Errors;
+using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Execution;
+using SlmGateway.Host.Limits;
 
 namespace SlmGateway.Host.Security;
 
 /// <summary>
 /// Requires a configured client key on the OpenAI API (<c>/v1</c>) when any keys are configured
-/// (<c>Authorization: Bearer KEY</c> or <c>api-key: KEY</c>) and applies the key's rate limit:
-/// one fixed one-minute window of <c>RequestsPerMinute</c>. Health endpoints stay open.
+/// (<c>Authorization: Bearer KEY</c> or <c>api-key: KEY</c>) and applies the key's limits: requests
+/// and tokens in fixed one-minute windows, USD spent on remote models per UTC day and month (from
+/// <c>Routing:Prices</c>), counted after each answer. Health endpoints stay open.
 /// </summary>
-internal sealed class ClientKeyMiddleware(RequestDelegate next, ClientKeyStore keys)
+internal sealed class ClientKeyMiddleware(RequestDelegate next, ClientKeyStore keys, IKeyLimits limits, IOptionsMonitor<RoutingOptions> routing, TimeProvider time)
 {
     private const string BearerPrefix = "Bearer ";
 
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (!keys.IsEnabled || !context.Request.Path.StartsWithSegments("/v1"))
         {
-            return next(context);
+            await next(context);
+            return;
         }
 
         var presented = PresentedKey(context.Request.Headers);
         if (presented is null)
         {
-            return ErrorWriter.WriteAsync(context.Response, GatewayError.Unauthorized(
+            await ErrorWriter.WriteAsync(context.Response, GatewayError.Unauthorized(
                 "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'."));
+            return;
         }
 
         var key = keys.Find(presented);
         if (key is null)
         {
-            return ErrorWriter.WriteAsync(context.Response, GatewayError.Unauthorized("Incorrect API key provided."));
+            await ErrorWriter.WriteAsync(context.Response, GatewayError.Unauthorized("Incorrect API key provided."));
+            return;
         }
 
-        if (context.Features.Get<RequestTrace>() is { } trace)
+        var trace = context.Features.Get<RequestTrace>();
+        trace?.ClientKeyId = key.Id;
+        if (!key.HasLimits)
         {
-            trace.ClientKeyId = key.Id;
+            await next(context);
+            return;
         }
 
-        if (key.Limiter is { } limiter)
+        var verdict = await limits.AdmitAsync(key, time.GetUtcNow(), context.RequestAborted);
+        if (verdict.Error is { } refused)
         {
-            using var lease = limiter.AttemptAcquire();
-            if (!lease.IsAcquired)
-            {
-                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                return ErrorWriter.WriteAsync(
-                    context.Response,
-                    GatewayError.RateLimited($"Rate limit reached for key '{key.Id}'; retry after the time in the Retry-After header."),
-                    retryAfter);
-            }
+            await ErrorWriter.WriteAsync(context.Response, refused, verdict.RetryAfter);
+            return;
         }
 
-        return next(context);
+        await next(context);
+        if ((key.TokensPerMinute > 0 || key.DailyBudgetUsd > 0 || key.MonthlyBudgetUsd > 0) && trace?.Route is not null)
+        {
+            await limits.RecordAsync(key, (trace.Final.InputTokens ?? 0) + (trace.Final.OutputTokens ?? 0), RemoteCost(trace), time.GetUtcNow());
+        }
     }
+
+    /// <summary>What the answer cost at the configured price of the remote model that gave it; nothing for a local answer.</summary>
+    private double RemoteCost(RequestTrace trace) =>
+        trace.Route == BackendKeys.Remote && trace.Model is { } model && routing.CurrentValue.Prices.TryGetValue(model, out var price)
+            ? ((trace.Final.InputTokens ?? 0) * price.InputPerMillion + (trace.Final.OutputTokens ?? 0) * price.OutputPerMillion) / 1_000_000
+            : 0;
 
     private static string? PresentedKey(IHeaderDictionary headers)
     {

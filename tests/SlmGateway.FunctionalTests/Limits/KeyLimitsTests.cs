@@ -1,0 +1,151 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using SlmGateway.FunctionalTests.Infrastructure;
+using SlmGateway.Tests.Common;
+
+namespace SlmGateway.FunctionalTests.Limits;
+
+/// <summary>
+/// Per-key request and token rate limits and spend budgets: in one process by default, and across
+/// replicas that share a real Redis; and what happens when Redis does not answer.
+/// Each answer of the fake provider uses 8 tokens (5 in, 3 out); at the price set here that is 0.008 USD.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class KeyLimitsTests(RedisServer redis) : IAsyncLifetime
+{
+    private const string Chat = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}""";
+    private readonly string _key = $"key-{Guid.NewGuid():N}";
+    private FakeUpstream _upstream = null!;
+
+    public async Task InitializeAsync() => _upstream = await FakeUpstream.StartAsync();
+
+    public async Task DisposeAsync() => await _upstream.DisposeAsync();
+
+    [Fact]
+    public async Task AKeysRequestLimit_HoldsAcrossThreeReplicasSharingRedis()
+    {
+        var settings = Shared(("RequestsPerMinute", "5"));
+        await using var a = new GatewayFactory(settings);
+        await using var b = new GatewayFactory(settings);
+        await using var c = new GatewayFactory(settings);
+        await MinuteWindow.AwayFromItsEndAsync();
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var gateway in Enumerable.Repeat<GatewayFactory[]>([a, b, c], 3).SelectMany(g => g))
+        {
+            using var response = await PostAsync(gateway);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                var error = await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.TooManyRequests);
+                Assert.Equal("rate_limit_exceeded", error.GetProperty("code").GetString());
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            }
+        }
+
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(4, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        Assert.Equal(5, _upstream.RequestCount);
+    }
+
+    [Fact]
+    public async Task ADailyBudget_StopsTheKeyAcrossReplicas_AtItsLimit()
+    {
+        var settings = Shared(("DailyBudgetUsd", "0.02")).Set("SlmGateway:Routing:Prices:gpt-4o-mini:InputPerMillion", "1000").Set("SlmGateway:Routing:Prices:gpt-4o-mini:OutputPerMillion", "1000");
+        await using var a = new GatewayFactory(settings);
+        await using var b = new GatewayFactory(settings);
+
+        // 0.008 USD each: after three (0.024 USD) the budget of 0.02 USD is spent.
+        foreach (var gateway in new[] { a, b, a })
+        {
+            using var served = await PostAsync(gateway);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+
+        using var refused = await PostAsync(b);
+        var error = await OpenAiErrorAssert.IsErrorAsync(refused, HttpStatusCode.TooManyRequests);
+        Assert.Equal(("insufficient_quota", "insufficient_quota"), (error.GetProperty("type").GetString(), error.GetProperty("code").GetString()));
+        Assert.Contains("daily budget", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, _upstream.RequestCount);
+    }
+
+    [Fact]
+    public async Task ATokenLimit_RefusesOnceTheMinutesTokensAreUsed()
+    {
+        await using var gateway = new GatewayFactory(Shared(("TokensPerMinute", "20")));
+        await MinuteWindow.AwayFromItsEndAsync();
+
+        // 8, then 16 tokens used: both under 20; the third finds 24.
+        for (var i = 0; i < 3; i++)
+        {
+            using var served = await PostAsync(gateway);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+
+        using var refused = await PostAsync(gateway);
+        var error = await OpenAiErrorAssert.IsErrorAsync(refused, HttpStatusCode.TooManyRequests);
+        Assert.Contains("Token rate limit", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InOneProcess_TheSameLimitsHold_WithoutRedis()
+    {
+        await using var gateway = new GatewayFactory(Settings(("RequestsPerMinute", "2"), ("DailyBudgetUsd", "100")));
+        await MinuteWindow.AwayFromItsEndAsync();
+
+        using var first = await PostAsync(gateway);
+        using var second = await PostAsync(gateway);
+        using var third = await PostAsync(gateway);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        await OpenAiErrorAssert.IsErrorAsync(third, HttpStatusCode.TooManyRequests);
+    }
+
+    [Theory]
+    [InlineData("open", HttpStatusCode.OK)]
+    [InlineData("closed", HttpStatusCode.ServiceUnavailable)]
+    public async Task WhenRedisDoesNotAnswer_ThePolicyDecides(string policy, HttpStatusCode expected)
+    {
+        await using var gateway = new GatewayFactory(Settings(("RequestsPerMinute", "100"))
+            .Set("SlmGateway:Limits:Store", "redis")
+            .Set("SlmGateway:Limits:Redis", $"127.0.0.1:{FreePort.Next()}")
+            .Set("SlmGateway:Limits:WhenUnavailable", policy));
+
+        using var response = await PostAsync(gateway);
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected != HttpStatusCode.OK)
+        {
+            var error = await OpenAiErrorAssert.IsErrorAsync(response, expected);
+            Assert.Equal("service_unavailable", error.GetProperty("code").GetString());
+        }
+
+        using var client = gateway.CreateHttpClient();
+        Assert.Matches($"slmgw_limits_unavailable_total{{[^}}]*outcome=\"{(policy == "open" ? "allowed" : "refused")}\"", await client.GetStringAsync("/metrics"));
+    }
+
+    private GatewaySettings Shared(params (string Name, string Value)[] limits) =>
+        Settings(limits).Set("SlmGateway:Limits:Store", "redis").Set("SlmGateway:Limits:Redis", redis.Configuration);
+
+    private GatewaySettings Settings(params (string Name, string Value)[] limits)
+    {
+        var settings = new GatewaySettings().Upstream("fake", _upstream.BaseUrl, "gpt-4o-mini").ClientKey(_key, Sha256(_key));
+        foreach (var (name, value) in limits)
+        {
+            settings.Set($"SlmGateway:Auth:Keys:0:{name}", value);
+        }
+
+        return settings;
+    }
+
+    private async Task<HttpResponseMessage> PostAsync(GatewayFactory gateway)
+    {
+        using var client = gateway.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(Chat, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _key);
+        return await client.SendAsync(request);
+    }
+
+    private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
