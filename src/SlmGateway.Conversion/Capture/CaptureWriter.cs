@@ -15,11 +15,13 @@ namespace SlmGateway.Conversion.Capture;
 /// call waits to be written, so a burst never costs calls for want of embedding time. A call that
 /// cannot be read is stored without its bodies; a record the store refuses is lost alone, not with its
 /// batch. A store that is down fails the batch and pauses the writer; meanwhile the queue fills and
-/// drops, so a store that is down or slow never holds up a request.
+/// drops, so a store that is down or slow never holds up a request. When the host stops, it keeps
+/// writing until the server has finished the requests in flight (their calls are captured as they
+/// complete), and only then drains the queue and stops.
 /// </summary>
 internal sealed partial class CaptureWriter(
     CaptureQueue queue, CallProcessor processor, TraceStore store, TraceStoreHealth health, ClusterIndex clusters, ShadowSampler shadow,
-    IOptionsMonitor<LoopOptions> options, GatewayMetrics metrics, ILogger<CaptureWriter> logger) : BackgroundService
+    IOptionsMonitor<LoopOptions> options, GatewayMetrics metrics, ILogger<CaptureWriter> logger) : BackgroundService, IHostedLifecycleService
 {
     // Calls written but not yet clustered; beyond this the oldest stay unclustered (counted).
     private const int MaxClusterBacklog = 8192;
@@ -28,6 +30,18 @@ internal sealed partial class CaptureWriter(
     private static readonly TimeSpan DrainOnStop = TimeSpan.FromSeconds(5);
     private readonly Queue<(long Id, ProcessedCall Call)> _unclustered = new();
     private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
+
+    /// <summary>Hosted services stop before the server (the reverse of their order): the writer waits for <see cref="StoppedAsync"/>.</summary>
+    public override Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Every hosted service has stopped, the server too: no call is still to come, so the queue is drained now.</summary>
+    public Task StoppedAsync(CancellationToken cancellationToken) => base.StopAsync(cancellationToken);
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         BackgroundThread.RunAsync("slmgw-capture", () => SupervisedLoop.RunAsync("capture", WriteUntilStoppedAsync, metrics, logger, stoppingToken));
@@ -95,7 +109,7 @@ internal sealed partial class CaptureWriter(
         var size = options.CurrentValue.Capture.BatchSize;
         while (!cancellationToken.IsCancellationRequested)
         {
-            batch.Clear();
+            // A batch that a stop interrupted is still here, and is written first when the queue is drained.
             while (batch.Count < size && queue.Reader.TryRead(out var call))
             {
                 batch.Add(call);
@@ -107,6 +121,7 @@ internal sealed partial class CaptureWriter(
             }
 
             await WriteBatchAsync(batch, cancellationToken);
+            batch.Clear();
         }
     }
 

@@ -37,6 +37,12 @@ internal static class GatewayServiceCollectionExtensions
         // Background workers survive their own failures (SupervisedLoop); should one still escape, it
         // must not stop the gateway, which would then exit 0 and not be restarted by a supervisor.
         services.Configure<HostOptions>(options => options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
+
+        services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section)
+            .Validate(o => o.DrainDelay >= TimeSpan.Zero && o.Grace > TimeSpan.Zero, "SlmGateway:Shutdown:DrainDelay must not be negative and Grace must be positive.").ValidateOnStart();
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.DrainDelay + shutdown.Value.Grace);
+        services.TryAddSingleton<GracefulShutdown>();
+        services.AddHostedService(provider => provider.GetRequiredService<GracefulShutdown>());
         return services;
     }
 }

@@ -12,13 +12,18 @@ internal static class HealthEndpoints
     /// <c>/healthz</c>: the process answers. <c>/readyz</c>: every local model has loaded, and at least
     /// one model can be served (a local model, or an upstream whose circuit is not open); each
     /// dependency's state, the trace store's too (failing: <c>degraded</c>, or 503 when
-    /// <c>Loop:Capture:RequiredForReadiness</c>).
+    /// <c>Loop:Capture:RequiredForReadiness</c>). While the gateway stops, 503 <c>stopping</c>.
     /// </summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Json(new Dictionary<string, string> { ["status"] = "ok" }));
-        app.MapGet("/readyz", (ModelCatalog catalog, IUpstreamHealth upstreams, ILocalModelStatus local, TraceStoreHealth store, IOptionsMonitor<LoopOptions> loop) =>
+        app.MapGet("/readyz", (ModelCatalog catalog, IUpstreamHealth upstreams, ILocalModelStatus local, TraceStoreHealth store, IOptionsMonitor<LoopOptions> loop, GracefulShutdown shutdown) =>
         {
+            if (shutdown.Stopping)
+            {
+                return Results.Json(new Dictionary<string, object> { ["status"] = "stopping" }, statusCode: 503);
+            }
+
             var states = upstreams.CircuitStates;
             var localStates = local.States;
             var localReady = localStates.Values.All(model => model.State == "ready");
