@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests run for real when it is missing, then runs every test.
 # Prometheus (the dashboard test evaluates every panel's PromQL) and PostgreSQL (the trace store tests
-# start a private server from its binaries) and Redis (the shared rate limits and budgets, likewise)
-# come from Debian's packages.
+# start a private server from its binaries), Redis (the shared rate limits and budgets, likewise) and
+# kubectl (renders the Kubernetes manifests) come from Debian's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,7 @@ packages=()
 [ -x /usr/bin/prometheus ] || packages+=(prometheus)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
 [ -x /usr/bin/redis-server ] || packages+=(redis-server)
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
