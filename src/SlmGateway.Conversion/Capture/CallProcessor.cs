@@ -69,7 +69,7 @@ internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(Tex
 
     private static CaptureRecord Metadata(CapturedCall call) => new(
         call.At.ToUnixTimeMilliseconds(), call.KeyId, call.Model, call.Route, call.Reason, call.Status, call.LatencyMs, call.InputTokens,
-        call.OutputTokens, call.Confidence, call.Stream, null, null, null, null, null, null) { AllowTraining = call.AllowTraining };
+        call.OutputTokens, call.Confidence, call.Stream, null, null, null, null, null, null) { AllowTraining = call.AllowTraining, ModelAsked = call.Chat?.Model };
 
     private async Task<long> ClusterOfAsync(string hash, string key, string signature, long atMs, CancellationToken cancellationToken)
     {

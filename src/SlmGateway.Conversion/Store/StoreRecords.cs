@@ -24,6 +24,9 @@ internal sealed record CaptureRecord(
 {
     /// <summary>The client key and the upstream that answered allow training on this call (exports leave it out otherwise).</summary>
     public bool AllowTraining { get; init; } = true;
+
+    /// <summary>The model the client named (<c>auto</c>, an alias, a model), where <see cref="Model"/> is the one that answered.</summary>
+    public string? ModelAsked { get; init; }
 }
 
 /// <summary>A task cluster: its key (see <c>TaskSignature.Key</c>), its centre in embedding space, its size and its routing state.</summary>

@@ -34,15 +34,16 @@ internal sealed class TraceStore : IDisposable
             var r = records[i];
             await using var command = Command(connection, """
                 INSERT INTO slmgw_captures (created_at, key_id, model, route, reason, status, latency_ms, input_tokens, output_tokens,
-                    confidence, stream, request_hash, cluster_id, tools, signature, request_json, answer_json, allow_training)
+                    confidence, stream, request_hash, cluster_id, tools, signature, request_json, answer_json, allow_training, model_asked)
                 VALUES (@at, @key, @model, @route, @reason, @status, @latency, @input, @output, @confidence, @stream, @hash, @cluster,
-                    @tools, @signature, @request, @answer, @training)
+                    @tools, @signature, @request, @answer, @training, @asked)
                 RETURNING id
                 """,
                 ("at", r.CreatedAtMs), ("key", r.KeyId), ("model", r.Model), ("route", r.Route), ("reason", r.Reason), ("status", r.Status),
                 ("latency", r.LatencyMs), ("input", r.InputTokens), ("output", r.OutputTokens), ("confidence", r.Confidence),
                 ("stream", r.Stream ? 1 : 0), ("hash", r.RequestHash), ("cluster", r.ClusterId), ("tools", r.Tools),
-                ("signature", r.Signature), ("request", r.RequestJson), ("answer", r.AnswerJson), ("training", r.AllowTraining ? 1 : 0));
+                ("signature", r.Signature), ("request", r.RequestJson), ("answer", r.AnswerJson), ("training", r.AllowTraining ? 1 : 0),
+                ("asked", r.ModelAsked));
             command.Transaction = transaction;
             ids[i] = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -366,6 +367,7 @@ internal sealed class TraceStore : IDisposable
             }
 
             await AddColumnAsync(connection, "slmgw_captures", "allow_training INTEGER NOT NULL DEFAULT 1", cancellationToken);
+            await AddColumnAsync(connection, "slmgw_captures", "model_asked TEXT", cancellationToken);
             _created = true;
         }
         finally
