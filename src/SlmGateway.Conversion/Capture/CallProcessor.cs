@@ -55,6 +55,13 @@ internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(Tex
     /// <summary>A call whose bodies could not be read or redacted: what the gateway knows of it, no text.</summary>
     public static ProcessedCall MetadataOnly(CapturedCall call) => new(Metadata(call), null, null, null);
 
+    /// <summary>Saves the centroids this replica moved, then reads every cluster and its state (other replicas' too) from the store.</summary>
+    public async Task ReloadClustersAsync(CancellationToken cancellationToken)
+    {
+        await store.UpdateCentroidsAsync(clusters.TakeMoved(), cancellationToken);
+        clusters.Load(await store.ClustersAsync(cancellationToken));
+    }
+
     /// <summary>The call with the task cluster it belongs to (joined or started); unchanged for a call without a task.</summary>
     public async Task<ProcessedCall> ClusterAsync(ProcessedCall call, CancellationToken cancellationToken)
     {
@@ -79,8 +86,21 @@ internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(Tex
         }
 
         var embedding = TaskSignature.Embed(embedder, signature, _systemPrompts);
+        var nearest = clusters.Nearest(key, embedding);
+        if (nearest is null)
+        {
+            // Another replica may have started this task's cluster since the last refresh: a stale
+            // view would start a second one, which the other replica's promotion would then not cover.
+            foreach (var started in await store.ClustersAsync(cancellationToken, afterId: clusters.NewestId))
+            {
+                clusters.Add(started);
+            }
+
+            nearest = clusters.Nearest(key, embedding);
+        }
+
         long id;
-        if (clusters.Nearest(key, embedding) is { } nearest)
+        if (nearest is not null)
         {
             id = nearest.Id;
             clusters.Join(id, embedding);

@@ -265,8 +265,7 @@ internal sealed partial class CaptureWriter(
             return;
         }
 
-        await store.UpdateCentroidsAsync(clusters.TakeMoved(), cancellationToken);
-        clusters.Load(await store.ClustersAsync(cancellationToken));
+        await processor.ReloadClustersAsync(cancellationToken);
         _refreshedAt = DateTimeOffset.UtcNow;
     }
 

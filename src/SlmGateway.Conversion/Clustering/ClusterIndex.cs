@@ -18,6 +18,18 @@ internal sealed class ClusterIndex(IOptionsMonitor<LoopOptions> options)
 
     public IReadOnlyList<ClusterView> View => _view;
 
+    /// <summary>The highest cluster id known here: clusters the store has above it were started by others since.</summary>
+    public long NewestId
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count == 0 ? 0 : _entries.Keys.Max();
+            }
+        }
+    }
+
     /// <summary>True when some cluster is promoted or demoted, so routing has a reason to look.</summary>
     public bool AnyDecided => _view.Any(c => c.State != ClusterStates.Observed);
 

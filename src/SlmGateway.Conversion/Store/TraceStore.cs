@@ -99,10 +99,11 @@ internal sealed class TraceStore : IDisposable
         }
     }
 
-    public async Task<List<ClusterRow>> ClustersAsync(CancellationToken cancellationToken)
+    /// <summary>Every cluster, or those with an id above <paramref name="afterId"/> (started since a replica last looked).</summary>
+    public async Task<List<ClusterRow>> ClustersAsync(CancellationToken cancellationToken, long afterId = 0)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT id, task_key, centroid, size, state, model, state_changed_at FROM slmgw_clusters ORDER BY id");
+        await using var command = Command(connection, "SELECT id, task_key, centroid, size, state, model, state_changed_at FROM slmgw_clusters WHERE id > @after ORDER BY id", ("after", afterId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<ClusterRow>();
         while (await reader.ReadAsync(cancellationToken))

@@ -34,7 +34,10 @@ internal sealed partial class RedisKeyLimits : IKeyLimits, IDisposable
         return 0
         """;
 
-    private readonly Lazy<ConnectionMultiplexer> _redis;
+    // Redis may take a moment to answer the first time; it is connected to from the start, not on first use.
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+    private readonly Task<ConnectionMultiplexer> _redis;
+    private readonly TimeSpan _timeout;
     private readonly bool _failOpen;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<RedisKeyLimits> _logger;
@@ -45,9 +48,10 @@ internal sealed partial class RedisKeyLimits : IKeyLimits, IDisposable
         var limits = options.Value;
         var configuration = ConfigurationOptions.Parse(limits.Redis!);
         configuration.AbortOnConnectFail = false;
-        configuration.ConnectTimeout = configuration.AsyncTimeout = configuration.SyncTimeout = (int)limits.Timeout.TotalMilliseconds;
-        _redis = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(configuration));
-        (_failOpen, _metrics, _logger) = (limits.WhenUnavailable == "open", metrics, logger);
+        configuration.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
+        configuration.AsyncTimeout = configuration.SyncTimeout = (int)limits.Timeout.TotalMilliseconds;
+        _redis = ConnectionMultiplexer.ConnectAsync(configuration);
+        (_timeout, _failOpen, _metrics, _logger) = (limits.Timeout, limits.WhenUnavailable == "open", metrics, logger);
     }
 
     public async ValueTask<LimitVerdict> AdmitAsync(ClientKeyOptions key, DateTimeOffset now, CancellationToken cancellationToken)
@@ -55,7 +59,8 @@ internal sealed partial class RedisKeyLimits : IKeyLimits, IDisposable
         try
         {
             var keys = Keys(key.Id, now);
-            var result = (RedisResult[])(await _redis.Value.GetDatabase().ScriptEvaluateAsync(AdmitScript, [keys.Requests, keys.Tokens, keys.Day, keys.Month]))!;
+            var redis = await _redis.WaitAsync(_timeout, cancellationToken);
+            var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AdmitScript, [keys.Requests, keys.Tokens, keys.Day, keys.Month]))!;
             var usage = new KeyUsage((long)result[0], long.Parse((string)result[1]!, CultureInfo.InvariantCulture),
                 double.Parse((string)result[2]!, CultureInfo.InvariantCulture), double.Parse((string)result[3]!, CultureInfo.InvariantCulture));
             return usage.Judge(key, now);
@@ -72,7 +77,8 @@ internal sealed partial class RedisKeyLimits : IKeyLimits, IDisposable
         try
         {
             var keys = Keys(key.Id, now);
-            await _redis.Value.GetDatabase().ScriptEvaluateAsync(
+            var redis = await _redis.WaitAsync(_timeout);
+            await redis.GetDatabase().ScriptEvaluateAsync(
                 RecordScript, [keys.Tokens, keys.Day, keys.Month], [tokens, costUsd.ToString("R", CultureInfo.InvariantCulture)]);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
@@ -83,9 +89,9 @@ internal sealed partial class RedisKeyLimits : IKeyLimits, IDisposable
 
     public void Dispose()
     {
-        if (_redis.IsValueCreated)
+        if (_redis.IsCompletedSuccessfully)
         {
-            _redis.Value.Dispose();
+            _redis.Result.Dispose();
         }
     }
 
