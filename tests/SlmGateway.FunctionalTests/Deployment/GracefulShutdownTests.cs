@@ -68,7 +68,8 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         Assert.EndsWith("data: [DONE]", rest.TrimEnd(), StringComparison.Ordinal);
 
         using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await gateway.Process.WaitForExitAsync(exit.Token);
+        await gateway.Process.WaitForExitAsync(exit.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        Assert.True(gateway.Process.HasExited, $"still running 30 s after SIGTERM: {gateway.Output}");
         Assert.True(gateway.Process.ExitCode == 0, $"exit code {gateway.Process.ExitCode}: {gateway.Output}");
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), "the drain delay comes before the server stops");
         var captured = await CountAsync(database);

@@ -8,6 +8,8 @@ public sealed class GatewaySettings
     private readonly Dictionary<string, string?> _values = new()
     {
         ["Serilog:MinimumLevel:Default"] = "Warning",
+        // A test gateway stops at once; the drain before a stop is for load balancers (GracefulShutdownTests).
+        ["SlmGateway:Shutdown:DrainDelay"] = "00:00:00",
     };
 
     private int _upstreams;
