@@ -34,8 +34,22 @@ internal sealed partial class CaptureWriter(
     /// <summary>Hosted services stop before the server (the reverse of their order): the writer waits for <see cref="StoppedAsync"/>.</summary>
     public override Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Every hosted service has stopped, the server too: no call is still to come, so the queue is drained now.</summary>
-    public Task StoppedAsync(CancellationToken cancellationToken) => base.StopAsync(cancellationToken);
+    /// <summary>
+    /// Every hosted service has stopped, the server too: no call is still to come, so the queue is
+    /// drained now. The wait is bounded: the writer's thread runs at the lowest priority, and on a
+    /// machine busy with other work an embedding it has begun can take long; calls are written before
+    /// they are clustered, so what such a wait would save is clustering, not calls.
+    /// </summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(DrainOnStop + DrainOnStop);
+        await base.StopAsync(bounded.Token);
+        if (queue.Reader.Count > 0)
+        {
+            LogUnwrittenOnStop(logger, queue.Reader.Count);
+        }
+    }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -229,7 +243,7 @@ internal sealed partial class CaptureWriter(
         var done = new List<(long Id, ProcessedCall Call)>(size);
         try
         {
-            while (done.Count < size && queue.Reader.Count == 0 && _unclustered.TryDequeue(out var next))
+            while (done.Count < size && queue.Reader.Count == 0 && !cancellationToken.IsCancellationRequested && _unclustered.TryDequeue(out var next))
             {
                 done.Add((next.Id, await processor.ClusterAsync(next.Call, cancellationToken)));
             }
@@ -268,6 +282,9 @@ internal sealed partial class CaptureWriter(
         await processor.ReloadClustersAsync(cancellationToken);
         _refreshedAt = DateTimeOffset.UtcNow;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped with {Count} captured calls not written: the writer did not finish in time")]
+    private static partial void LogUnwrittenOnStop(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The trace store refused {Count} captured calls; they are lost: {Error}")]
     private static partial void LogWriteFailed(ILogger logger, int count, string error);
