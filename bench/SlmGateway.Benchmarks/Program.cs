@@ -23,9 +23,9 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("""
-        usage: SlmGateway.Benchmarks proxy [--connections 64] [--warmup-seconds 45] [--measure-seconds 10]
+        usage: SlmGateway.Benchmarks proxy [--connections 64] [--warmup-seconds 20] [--measure-seconds 10]
                                            [--repeats 3] [--sequential-requests 400] [--soak-minutes 0]
-                                           [--targets direct,bare-yarp,gateway]
+                                           [--targets direct,bare-yarp,gateway,gateway-no-capture] [--gateway-dll publish/SlmGateway.dll]
                SlmGateway.Benchmarks local [--tokens 128] [--repeats 3] [--threads 2] [--concurrency 1,2,4]
                                            [--model-dir /tmp/slmgw-bench/qwen2.5-0.5b]
                SlmGateway.Benchmarks router-eval [--data ../shared/data [--split held-back|training|all] | --labelled my-traffic.jsonl]

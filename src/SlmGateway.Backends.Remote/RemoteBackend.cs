@@ -28,8 +28,7 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
         var askForUsage = StreamUsage.ShouldAsk(request);
         var events = request.Stream ? new EventAlignedStream(body, askForUsage) : null;
         var tail = new UsageTailStream(events ?? body);
-        var masks = route.Remote.Select(target => registry.Find(target.Upstream)?.Secrets).OfType<SecretMask>().Where(mask => !mask.IsEmpty).ToList();
-        var masked = masks.Count == 0 ? null : new SecretMaskStream(tail, masks.Count == 1 ? masks[0] : SecretMask.Combine(masks));
+        var masked = SecretsOf(route) is { } mask ? new SecretMaskStream(tail, mask) : null;
         context.Response.Body = (Stream?)masked ?? tail;
         BackendOutcome outcome;
         try
@@ -49,6 +48,31 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
         return tail.ReadUsage() is { Input: not null } usage
             ? outcome with { Report = outcome.Report with { InputTokens = usage.Input, OutputTokens = usage.Output } }
             : outcome;
+    }
+
+    /// <summary>The secrets of the route's upstreams, to keep out of the answer (no list for the usual single upstream).</summary>
+    private SecretMask? SecretsOf(ModelRoute route)
+    {
+        SecretMask? single = null;
+        List<SecretMask>? several = null;
+        foreach (var target in route.Remote)
+        {
+            if (registry.Find(target.Upstream)?.Secrets is not { IsEmpty: false } mask)
+            {
+                continue;
+            }
+
+            if (single is null)
+            {
+                single = mask;
+            }
+            else
+            {
+                (several ??= [single]).Add(mask);
+            }
+        }
+
+        return several is null ? single : SecretMask.Combine(several);
     }
 
     private static async ValueTask CompleteAsync(SecretMaskStream? masked, EventAlignedStream? events)

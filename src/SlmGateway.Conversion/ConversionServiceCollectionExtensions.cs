@@ -28,6 +28,7 @@ public static class ConversionServiceCollectionExtensions
         services.TryAddSingleton<PiiRedactor>();
         services.TryAddSingleton<ClusterIndex>();
         services.TryAddSingleton<CaptureQueue>();
+        services.TryAddSingleton<CaptureRate>();
         services.TryAddSingleton<CallProcessor>();
         services.TryAddSingleton<ShadowSampler>();
         services.TryAddSingleton<AgreementScorer>();

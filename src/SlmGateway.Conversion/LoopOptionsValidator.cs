@@ -31,6 +31,11 @@ internal sealed class LoopOptionsValidator : IValidateOptions<LoopOptions>
             failures.Add("Loop:Capture:RetentionDays must be 0 (keep) or more.");
         }
 
+        if (capture.MaxCallsPerSecond < 0)
+        {
+            failures.Add("Loop:Capture:MaxCallsPerSecond must be 0 (no limit) or more.");
+        }
+
         foreach (var (patternName, pattern) in options.Redaction.Patterns)
         {
             try

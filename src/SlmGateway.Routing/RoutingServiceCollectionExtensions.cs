@@ -21,7 +21,6 @@ public static class RoutingServiceCollectionExtensions
         services.TryAddSingleton<RequestEmbedder>();
         services.TryAddSingleton<RouterModelSource>();
         services.TryAddSingleton<ITextEmbedder>(provider => provider.GetRequiredService<RequestEmbedder>());
-        services.TryAddKeyedSingleton<ITextEmbedder>(TextEmbedders.Background, (_, _) => new GuardedEmbedder(threads: 1));
         services.TryAddSingleton<IRequestClassifier, RequestClassifier>();
         services.AddHostedService<SemanticWarmUp>();
         return services;

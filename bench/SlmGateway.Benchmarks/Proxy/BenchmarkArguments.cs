@@ -3,22 +3,23 @@ using System.Globalization;
 namespace SlmGateway.Benchmarks.Proxy;
 
 internal sealed record BenchmarkArguments(
-    int Connections, int WarmupSeconds, int MeasureSeconds, int Repeats, int SequentialRequests, int SoakMinutes, string[] Targets)
+    int Connections, int WarmupSeconds, int MeasureSeconds, int Repeats, int SequentialRequests, int SoakMinutes, string[] Targets, string GatewayDll)
 {
-    public static readonly string[] AllTargets = ["direct", "bare-yarp", "gateway", "gateway-capture"];
+    public static readonly string[] AllTargets = ["direct", "bare-yarp", "gateway", "gateway-no-capture"];
 
     public static BenchmarkArguments Parse(string[] args)
     {
         var values = new Dictionary<string, int>
         {
             ["--connections"] = 64,
-            ["--warmup-seconds"] = 45,
+            ["--warmup-seconds"] = 20,
             ["--measure-seconds"] = 10,
             ["--repeats"] = 3,
             ["--sequential-requests"] = 400,
             ["--soak-minutes"] = 0,
         };
         var targets = AllTargets;
+        var gatewayDll = Path.Combine(AppContext.BaseDirectory, "SlmGateway.dll");
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             if (args[i] == "--targets")
@@ -32,6 +33,12 @@ internal sealed record BenchmarkArguments(
                 continue;
             }
 
+            if (args[i] == "--gateway-dll")
+            {
+                gatewayDll = Path.GetFullPath(args[i + 1]);
+                continue;
+            }
+
             if (!values.ContainsKey(args[i]))
             {
                 throw new ArgumentException($"Unknown option {args[i]}.");
@@ -42,6 +49,6 @@ internal sealed record BenchmarkArguments(
 
         return new BenchmarkArguments(
             values["--connections"], values["--warmup-seconds"], values["--measure-seconds"],
-            values["--repeats"], values["--sequential-requests"], values["--soak-minutes"], targets);
+            values["--repeats"], values["--sequential-requests"], values["--soak-minutes"], targets, gatewayDll);
     }
 }

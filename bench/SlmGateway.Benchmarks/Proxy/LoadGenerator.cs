@@ -1,14 +1,24 @@
 using SlmGateway.Benchmarks.Measurement;
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Text;
 
 namespace SlmGateway.Benchmarks.Proxy;
 
 /// <summary>A closed-loop HTTP load: N connections, each sending the next request as soon as the last one finished.</summary>
 internal sealed class LoadGenerator : IDisposable
 {
-    private static readonly byte[] ChatBody = """{"model":"bench-model","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello in one word."}],"max_completion_tokens":16}"""u8.ToArray();
-    private static readonly byte[] StreamBody = """{"model":"bench-model","stream":true,"messages":[{"role":"user","content":"Say hello in one word."}]}"""u8.ToArray();
+    // About 1 KB, as an agent's step looks: a system prompt, a question and two tools.
+    private const string Tools = """
+        "tools":[{"type":"function","function":{"name":"get_weather","description":"Get the weather forecast for a city on a given day.","parameters":{"type":"object","properties":{"city":{"type":"string","description":"City name, e.g. Lisbon"},"day":{"type":"string","description":"ISO date or 'today'/'tomorrow'"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","day"]}}},{"type":"function","function":{"name":"search_flights","description":"Search direct flights between two airports on a date.","parameters":{"type":"object","properties":{"from":{"type":"string","description":"IATA code of the departure airport"},"to":{"type":"string","description":"IATA code of the arrival airport"},"date":{"type":"string","description":"ISO date"}},"required":["from","to","date"]}}}]
+        """;
+
+    private const string Messages = """
+        "messages":[{"role":"system","content":"You are a travel assistant. Use the tools for weather or flights; answer briefly otherwise."},{"role":"user","content":"What is the weather like in Lisbon tomorrow, and is there a morning flight from Porto?"}]
+        """;
+
+    private static readonly byte[] ChatBody = Encoding.UTF8.GetBytes($$"""{"model":"bench-model",{{Messages}},{{Tools}},"max_completion_tokens":64}""");
+    private static readonly byte[] StreamBody = Encoding.UTF8.GetBytes($$"""{"model":"bench-model","stream":true,{{Messages}},{{Tools}},"max_completion_tokens":64}""");
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     private readonly HttpMessageInvoker _client;
@@ -26,8 +36,11 @@ internal sealed class LoadGenerator : IDisposable
         });
     }
 
-    /// <summary>Runs <paramref name="connections"/> loops for <paramref name="duration"/>; every latency and each second's count are kept.</summary>
-    public async Task<LoadResult> RunAsync(int connections, TimeSpan duration)
+    /// <summary>
+    /// Runs <paramref name="connections"/> loops for <paramref name="duration"/>, of plain or streamed
+    /// requests (each read to its end); every latency and each second's count are kept.
+    /// </summary>
+    public async Task<LoadResult> RunAsync(int connections, TimeSpan duration, bool stream = false)
     {
         var perSecond = new int[(int)Math.Ceiling(duration.TotalSeconds) + 1];
         var latencies = new List<double>[connections];
@@ -40,7 +53,7 @@ internal sealed class LoadGenerator : IDisposable
             while (clock.Elapsed < duration)
             {
                 var started = Stopwatch.GetTimestamp();
-                using var request = new HttpRequestMessage(HttpMethod.Post, _chatUrl) { Content = new ByteArrayContent(ChatBody) };
+                using var request = new HttpRequestMessage(HttpMethod.Post, _chatUrl) { Content = new ByteArrayContent(stream ? StreamBody : ChatBody) };
                 request.Content.Headers.ContentType = Json;
                 using var response = await _client.SendAsync(request, CancellationToken.None);
                 await using (var body = await response.Content.ReadAsStreamAsync())

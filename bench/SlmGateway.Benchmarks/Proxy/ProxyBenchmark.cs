@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using SlmGateway.Benchmarks.Measurement;
 using SlmGateway.Tests.Common;
 
@@ -8,13 +12,16 @@ namespace SlmGateway.Benchmarks.Proxy;
 /// <summary>
 /// The gateway against a bare YARP proxy and against the upstream directly, in one run, on the
 /// same fake upstream. The measured proxy runs on core 0; the load generator and upstream on core 1.
+/// Targets are measured in turn within each repeat, so every repeat pairs the gateway with bare YARP.
 /// </summary>
 internal static class ProxyBenchmark
 {
     private const string ProxyCore = "0";
     private const int DriverCore = 1;
+    private const string AdminKey = "bench-admin-key";
     private static readonly Uri BareYarpUrl = new("http://127.0.0.1:5101/");
     private static readonly Uri GatewayUrl = new("http://127.0.0.1:5102/");
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
 
     public static async Task<int> RunAsync(BenchmarkArguments options)
     {
@@ -26,7 +33,7 @@ internal static class ProxyBenchmark
         await using var upstream = await FakeUpstream.StartAsync(record: false);
         var targets = options.Targets;
         var runs = targets.ToDictionary(t => t, _ => new List<TargetRun>());
-        Console.WriteLine($"{options.Connections} connections, {options.WarmupSeconds} s warm-up, {options.MeasureSeconds} s measured, {options.Repeats} repeats, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{options.Connections} connections, {options.WarmupSeconds} s warm-up, {options.MeasureSeconds} s measured (plain, then streamed), {options.Repeats} repeats, {Environment.ProcessorCount} cores");
 
         for (var repeat = 1; repeat <= options.Repeats; repeat++)
         {
@@ -35,7 +42,8 @@ internal static class ProxyBenchmark
                 var run = await MeasureAsync(target, upstream, options);
                 runs[target].Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  repeat {repeat} {target,-9}: {run.Load.RequestsPerSecond,8:F0} req/s  p50 {run.Load.Latency.P50:F3} ms  p99 {run.Load.Latency.P99:F3} ms  TTFB p50 {run.Ttfb.P50:F3} ms  one-at-a-time p50 {run.Sequential.P50:F3} p99 {run.Sequential.P99:F3} ms  CPU {run.CpuMicrosPerRequest:F0} us/req  RSS {run.RssMiB:F0} MiB  warm-up {run.WarmupSeconds} s  errors {run.Load.Errors}"));
+                    $"  repeat {repeat} {target,-18}: {run.Load.RequestsPerSecond,6:F0} req/s (p50 {run.Load.Latency.P50:F2}, p99 {run.Load.Latency.P99:F2} ms), streamed {run.Streamed.RequestsPerSecond,6:F0} req/s, one at a time p50 {run.Sequential.P50:F3} p99 {run.Sequential.P99:F3} ms, TTFB p50 {run.Ttfb.P50:F3} ms, CPU {run.CpuMicrosPerRequest:F0} us/req, RSS idle {run.IdleRssMiB:F0} / load {run.LoadRssMiB:F0} MiB, warm-up {run.WarmupSeconds} s{run.Capture}"));
+                Console.WriteLine($"    first seconds under load (req/s): {string.Join(' ', run.WarmupCurve.Take(15))}");
             }
         }
 
@@ -53,80 +61,109 @@ internal static class ProxyBenchmark
         await using var child = target switch
         {
             "bare-yarp" => await ChildProcess.StartAsync("bare-yarp", new Uri(BareYarpUrl, "healthz"), ProxyCore, Environment.ProcessPath!, "bare-yarp", BareYarpUrl.ToString().TrimEnd('/'), upstream.Address),
-            "gateway" => await StartGatewayAsync(upstream, capture: false),
-            "gateway-capture" => await StartGatewayAsync(upstream, capture: true),
+            "gateway" => await StartGatewayAsync(upstream, options.GatewayDll, capture: true),
+            "gateway-no-capture" => await StartGatewayAsync(upstream, options.GatewayDll, capture: false),
             _ => null,
         };
         var baseUrl = target switch
         {
             "bare-yarp" => BareYarpUrl,
-            "gateway" or "gateway-capture" => GatewayUrl,
+            "gateway" or "gateway-no-capture" => GatewayUrl,
             _ => new Uri(upstream.Address + "/"),
         };
 
+        await Task.Delay(Settle);
+        var idleRss = child?.RssMiB() ?? double.NaN;
         using var load = new LoadGenerator(baseUrl, options.Connections);
         var warmup = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds));
         var cpuBefore = child?.CpuTime() ?? TimeSpan.Zero;
         var measured = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds));
         var cpuPerRequest = child is null ? double.NaN
             : (child.CpuTime() - cpuBefore).TotalMicroseconds / (measured.RequestsPerSecond * options.MeasureSeconds);
+        var loadRss = child?.RssMiB() ?? double.NaN;
+        var streamed = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds), stream: true);
+        var capture = target == "gateway" ? await CaptureKeptAsync() : string.Empty;
         var ttfb = await load.SequentialAsync(options.SequentialRequests, stream: true);
         var sequential = await load.SequentialAsync(options.SequentialRequests, stream: false);
-        var rss = child?.RssMiB() ?? double.NaN;
         var warmupSeconds = Array.FindIndex(warmup.PerSecond, count => count >= 0.9 * measured.RequestsPerSecond);
-        return new TargetRun(measured, ttfb, sequential, rss, warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1, cpuPerRequest);
+        return new TargetRun(measured, streamed, ttfb, sequential, idleRss, Math.Max(loadRss, child?.RssMiB() ?? double.NaN),
+            warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1, warmup.PerSecond, cpuPerRequest, capture);
     }
 
     /// <summary>
-    /// The gateway as it ships (its own assembly, runtime configuration and appsettings.json), with
-    /// capture off, or on into a fresh SQLite file (the default store).
+    /// The gateway as it ships (its own assembly, runtime configuration and appsettings.json: capture
+    /// on into a fresh SQLite file, the per-request log event), or the same with capture off; the
+    /// build next to the benchmark, or a published one (<c>--gateway-dll</c>, as the image has it).
     /// </summary>
-    private static Task<ChildProcess> StartGatewayAsync(FakeUpstream upstream, bool capture) =>
-        ChildProcess.StartAsync(capture ? "gateway-capture" : "gateway", new Uri(GatewayUrl, "healthz"), ProxyCore, "dotnet",
-            Path.Combine(AppContext.BaseDirectory, "SlmGateway.dll"),
+    private static Task<ChildProcess> StartGatewayAsync(FakeUpstream upstream, string dll, bool capture) =>
+        ChildProcess.StartAsync(capture ? "gateway" : "gateway-no-capture", new Uri(GatewayUrl, "healthz"), ProxyCore, "dotnet", dll,
             $"--Urls={GatewayUrl.ToString().TrimEnd('/')}",
             "--SlmGateway:Remote:Upstreams:0:Name=bench",
             $"--SlmGateway:Remote:Upstreams:0:BaseUrl={upstream.BaseUrl}",
             "--SlmGateway:Remote:Upstreams:0:Models:bench-model=bench-model",
             $"--SlmGateway:Loop:Capture:Enabled={capture}",
-            $"--SlmGateway:Loop:Capture:ConnectionString=Data Source={Path.Combine(Path.GetTempPath(), $"slmgw-bench-{Guid.NewGuid():N}.db")}");
+            $"--SlmGateway:Loop:Capture:ConnectionString=Data Source={Path.Combine(Path.GetTempPath(), $"slmgw-bench-{Guid.NewGuid():N}.db")}",
+            "--SlmGateway:Auth:AdminKeys:0:Id=bench",
+            $"--SlmGateway:Auth:AdminKeys:0:Sha256={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminKey)))}");
+
+    /// <summary>What capture kept of the calls so far (the load's included): accepted against those it left out or dropped.</summary>
+    private static async Task<string> CaptureKeptAsync()
+    {
+        using var client = new HttpClient { BaseAddress = GatewayUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/loop");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        using var response = await client.SendAsync(request);
+        var capture = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("capture");
+        var (accepted, sampledOut, dropped) = (capture.GetProperty("accepted").GetInt64(), capture.GetProperty("sampled_out").GetInt64(), capture.GetProperty("dropped").GetInt64());
+        return string.Create(CultureInfo.InvariantCulture,
+            $", capture kept {accepted} of {accepted + sampledOut + dropped} calls ({100.0 * accepted / Math.Max(1, accepted + sampledOut + dropped):F1}%; {dropped} dropped)");
+    }
 
     private static void Report(Dictionary<string, List<TargetRun>> runs)
     {
-        if (!BenchmarkArguments.AllTargets.All(runs.ContainsKey))
+        Console.WriteLine();
+        Console.WriteLine("medians of the repeats (spread of req/s: (max - min) / median)");
+        Console.WriteLine("target               req/s (spread)  streamed req/s (spread)  one-at-a-time p50 / p99 ms  TTFB p50 ms  CPU us/req  RSS idle / load MiB  warm-up s");
+        foreach (var (target, list) in runs)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{target,-18} {Median(list, r => r.Load.RequestsPerSecond),8:F0} ({Spread(list, r => r.Load.RequestsPerSecond),5:F1}%) {Median(list, r => r.Streamed.RequestsPerSecond),10:F0} ({Spread(list, r => r.Streamed.RequestsPerSecond),5:F1}%)       {Median(list, r => r.Sequential.P50),8:F3} / {Median(list, r => r.Sequential.P99),6:F3}      {Median(list, r => r.Ttfb.P50),8:F3} {Median(list, r => r.CpuMicrosPerRequest),11:F0}   {Median(list, r => r.IdleRssMiB),7:F0} / {Median(list, r => r.LoadRssMiB),5:F0}  {Median(list, r => r.WarmupSeconds),9:F0}"));
+        }
+
+        if (!runs.TryGetValue("bare-yarp", out var bare))
         {
             return;
         }
 
-        double Rps(string t) => Stats.Median(runs[t].Select(r => r.Load.RequestsPerSecond));
-        double P50(string t) => Stats.Median(runs[t].Select(r => r.Load.Latency.P50));
-        double P99(string t) => Stats.Median(runs[t].Select(r => r.Load.Latency.P99));
-        double Ttfb(string t) => Stats.Median(runs[t].Select(r => r.Ttfb.P50));
-        double SeqP50(string t) => Stats.Median(runs[t].Select(r => r.Sequential.P50));
-        double SeqP99(string t) => Stats.Median(runs[t].Select(r => r.Sequential.P99));
-
-        Console.WriteLine();
-        Console.WriteLine("           |        at 64 connections (closed loop)         | one request at a time                      |");
-        Console.WriteLine("target      req/s (spread)      p50 ms   p99 ms   +p50 ms  +p99 ms  p50 ms  +p50 ms  +p99 ms  TTFB p50  +TTFB ms  CPU us/req  RSS MiB  warm-up s");
-        foreach (var (target, list) in runs)
+        foreach (var gateway in (string[])["gateway", "gateway-no-capture"])
         {
-            var spread = Stats.SpreadPercent(list.Select(r => r.Load.RequestsPerSecond).ToArray());
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{target,-10} {Rps(target),8:F0} ({spread,5:F1}%)  {P50(target),8:F3} {P99(target),8:F3} {P50(target) - P50("direct"),8:F3} {P99(target) - P99("direct"),8:F3} {SeqP50(target),7:F3} {SeqP50(target) - SeqP50("direct"),8:F3} {SeqP99(target) - SeqP99("direct"),8:F3} {Ttfb(target),9:F3} {Ttfb(target) - Ttfb("direct"),9:F3} {Stats.Median(list.Select(r => r.CpuMicrosPerRequest)),11:F0} {Stats.Median(list.Select(r => r.RssMiB)),8:F0} {Stats.Median(list.Select(r => (double)r.WarmupSeconds)),9:F0}"));
-        }
+            if (!runs.TryGetValue(gateway, out var list))
+            {
+                continue;
+            }
 
-        Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"gateway / bare YARP requests/s: {Rps("gateway") / Rps("bare-yarp"):F2}x; one-at-a-time p50 over bare YARP: {SeqP50("gateway") - SeqP50("bare-yarp"):F3} ms; TTFB over bare YARP: {Ttfb("gateway") - Ttfb("bare-yarp"):F3} ms (medians of {runs["gateway"].Count} repeats)"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"capture on / off requests/s: {Rps("gateway-capture") / Rps("gateway"):F2}x; one-at-a-time p50 with capture: {SeqP50("gateway-capture") - SeqP50("gateway"):+0.000;-0.000} ms"));
+            Console.WriteLine();
+            Console.WriteLine($"{gateway} against bare YARP, per repeat (paired: measured one after the other):");
+            for (var i = 0; i < list.Count; i++)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  repeat {i + 1}: req/s {list[i].Load.RequestsPerSecond / bare[i].Load.RequestsPerSecond:F2}x, streamed {list[i].Streamed.RequestsPerSecond / bare[i].Streamed.RequestsPerSecond:F2}x, one-at-a-time p50 {list[i].Sequential.P50 - bare[i].Sequential.P50:+0.000;-0.000} ms, TTFB {list[i].Ttfb.P50 - bare[i].Ttfb.P50:+0.000;-0.000} ms"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  median: req/s {Median(list, r => r.Load.RequestsPerSecond) / Median(bare, r => r.Load.RequestsPerSecond):F2}x, streamed {Median(list, r => r.Streamed.RequestsPerSecond) / Median(bare, r => r.Streamed.RequestsPerSecond):F2}x, one-at-a-time p50 {Median(list, r => r.Sequential.P50) - Median(bare, r => r.Sequential.P50):+0.000;-0.000} ms (p99 {Median(list, r => r.Sequential.P99):F3} ms), TTFB {Median(list, r => r.Ttfb.P50) - Median(bare, r => r.Ttfb.P50):+0.000;-0.000} ms"));
+        }
     }
+
+    private static double Median(List<TargetRun> runs, Func<TargetRun, double> value) => Stats.Median(runs.Select(value));
+
+    private static double Spread(List<TargetRun> runs, Func<TargetRun, double> value) => Stats.SpreadPercent(runs.Select(value).ToArray());
 
     private static async Task SoakAsync(FakeUpstream upstream, BenchmarkArguments options)
     {
         Console.WriteLine();
-        Console.WriteLine($"soak: gateway at {options.Connections} connections for {options.SoakMinutes} min");
-        await using var gateway = await StartGatewayAsync(upstream, capture: false);
+        Console.WriteLine($"soak: the gateway as shipped at {options.Connections} connections for {options.SoakMinutes} min");
+        await using var gateway = await StartGatewayAsync(upstream, options.GatewayDll, capture: true);
         using var load = new LoadGenerator(GatewayUrl, options.Connections);
         var slices = options.SoakMinutes * 2;
         var samples = new List<double>();
@@ -142,5 +179,7 @@ internal static class ProxyBenchmark
             $"soak RSS: after first 30 s {samples[0]:F1} MiB, at end {samples[^1]:F1} MiB, max {samples.Max():F1} MiB"));
     }
 
-    private sealed record TargetRun(LoadResult Load, Percentiles Ttfb, Percentiles Sequential, double RssMiB, int WarmupSeconds, double CpuMicrosPerRequest);
+    private sealed record TargetRun(
+        LoadResult Load, LoadResult Streamed, Percentiles Ttfb, Percentiles Sequential, double IdleRssMiB, double LoadRssMiB,
+        int WarmupSeconds, int[] WarmupCurve, double CpuMicrosPerRequest, string Capture);
 }

@@ -9,82 +9,82 @@ namespace SlmGateway.Contracts.Chat;
 /// </summary>
 public sealed class ChatCompletionRequest
 {
-    public string? Model { get; init; }
-    public List<ChatMessage>? Messages { get; init; }
-    public bool? Stream { get; init; }
-    public StreamOptions? StreamOptions { get; init; }
-    public int? N { get; init; }
-    public double? Temperature { get; init; }
-    public double? TopP { get; init; }
-    public int? MaxTokens { get; init; }
-    public int? MaxCompletionTokens { get; init; }
-    public JsonElement? Stop { get; init; }
-    public long? Seed { get; init; }
-    public bool? Logprobs { get; init; }
-    public int? TopLogprobs { get; init; }
-    public List<ToolDefinition>? Tools { get; init; }
-    public JsonElement? ToolChoice { get; init; }
-    public bool? ParallelToolCalls { get; init; }
-    public ResponseFormat? ResponseFormat { get; init; }
-    public double? PresencePenalty { get; init; }
-    public double? FrequencyPenalty { get; init; }
-    public string? User { get; init; }
-    public Dictionary<string, string>? Metadata { get; init; }
+    public string? Model { get; set; }
+    public List<ChatMessage>? Messages { get; set; }
+    public bool? Stream { get; set; }
+    public StreamOptions? StreamOptions { get; set; }
+    public int? N { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+    public int? MaxTokens { get; set; }
+    public int? MaxCompletionTokens { get; set; }
+    public JsonElement? Stop { get; set; }
+    public long? Seed { get; set; }
+    public bool? Logprobs { get; set; }
+    public int? TopLogprobs { get; set; }
+    public List<ToolDefinition>? Tools { get; set; }
+    public JsonElement? ToolChoice { get; set; }
+    public bool? ParallelToolCalls { get; set; }
+    public ResponseFormat? ResponseFormat { get; set; }
+    public double? PresencePenalty { get; set; }
+    public double? FrequencyPenalty { get; set; }
+    public string? User { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
 
     public bool IsStreaming => Stream == true;
 }
 
 public sealed class ChatMessage
 {
-    public string? Role { get; init; }
-    public JsonElement? Content { get; init; }
-    public string? Name { get; init; }
-    public List<ToolCall>? ToolCalls { get; init; }
-    public string? ToolCallId { get; init; }
+    public string? Role { get; set; }
+    public JsonElement? Content { get; set; }
+    public string? Name { get; set; }
+    public List<ToolCall>? ToolCalls { get; set; }
+    public string? ToolCallId { get; set; }
 }
 
 public sealed class ToolCall
 {
-    public string? Id { get; init; }
-    public string? Type { get; init; }
-    public FunctionCall? Function { get; init; }
+    public string? Id { get; set; }
+    public string? Type { get; set; }
+    public FunctionCall? Function { get; set; }
 }
 
 public sealed class FunctionCall
 {
-    public string? Name { get; init; }
-    public string? Arguments { get; init; }
+    public string? Name { get; set; }
+    public string? Arguments { get; set; }
 }
 
 public sealed class ToolDefinition
 {
-    public string? Type { get; init; }
-    public FunctionDefinition? Function { get; init; }
+    public string? Type { get; set; }
+    public FunctionDefinition? Function { get; set; }
 }
 
 public sealed class FunctionDefinition
 {
-    public string? Name { get; init; }
-    public string? Description { get; init; }
-    public JsonElement? Parameters { get; init; }
-    public bool? Strict { get; init; }
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public JsonElement? Parameters { get; set; }
+    public bool? Strict { get; set; }
 }
 
 public sealed class ResponseFormat
 {
-    public string? Type { get; init; }
-    public JsonSchemaFormat? JsonSchema { get; init; }
+    public string? Type { get; set; }
+    public JsonSchemaFormat? JsonSchema { get; set; }
 }
 
 public sealed class JsonSchemaFormat
 {
-    public string? Name { get; init; }
-    public string? Description { get; init; }
-    public JsonElement? Schema { get; init; }
-    public bool? Strict { get; init; }
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public JsonElement? Schema { get; set; }
+    public bool? Strict { get; set; }
 }
 
 public sealed class StreamOptions
 {
-    public bool? IncludeUsage { get; init; }
+    public bool? IncludeUsage { get; set; }
 }

@@ -5,6 +5,6 @@ namespace SlmGateway.Contracts.Chat;
 /// </summary>
 public sealed class ModelRequest
 {
-    public string? Model { get; init; }
-    public bool? Stream { get; init; }
+    public string? Model { get; set; }
+    public bool? Stream { get; set; }
 }

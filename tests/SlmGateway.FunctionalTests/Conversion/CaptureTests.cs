@@ -208,6 +208,42 @@ public sealed class CaptureTests(PostgresServer postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MaxCallsPerSecond_CapsWhatIsCaptured_AndEveryCallIsStillAnswered()
+    {
+        var store = await LoopStore.CreateAsync("sqlite", postgres);
+        await using var gateway = new GatewayFactory(Settings(store).Set("SlmGateway:Loop:Capture:MaxCallsPerSecond", "10"));
+        const int Calls = 60;
+
+        var sending = System.Diagnostics.Stopwatch.StartNew();
+        Assert.All(await SendManyAsync(gateway, Calls, concurrency: 16), status => Assert.Equal(HttpStatusCode.OK, status));
+        var seconds = sending.Elapsed.TotalSeconds;
+
+        using var admin = new AdminClient(gateway);
+        var capture = await admin.SettledCaptureAsync(Calls);
+        var (accepted, sampledOut) = (capture.GetProperty("accepted").GetInt64(), capture.GetProperty("sampled_out").GetInt64());
+        Assert.Equal(Calls, accepted + sampledOut);
+        // A full bucket (one second's worth) at the start, then 10 a second while the calls came.
+        Assert.InRange(accepted, 10, 10 + (long)Math.Ceiling(seconds * 10));
+        Assert.True(sampledOut > 0, $"{accepted} of {Calls} captured in {seconds:0.00} s");
+        Assert.Equal(accepted, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task MaxCallsPerSecond_AtTheDefault_KeepsEveryCallOfABurstOf200()
+    {
+        var store = await LoopStore.CreateAsync("sqlite", postgres);
+        await using var gateway = new GatewayFactory(Settings(store));
+        const int Calls = 200;
+
+        Assert.All(await SendManyAsync(gateway, Calls, concurrency: 8), status => Assert.Equal(HttpStatusCode.OK, status));
+
+        using var admin = new AdminClient(gateway);
+        var capture = await admin.SettledCaptureAsync(Calls);
+        Assert.Equal(Calls, capture.GetProperty("accepted").GetInt64());
+        Assert.Equal(0, capture.GetProperty("sampled_out").GetInt64());
+    }
+
+    [Fact]
     public async Task BodiesOverTheLimit_AreLeftOut_AndTheCallIsStillRecorded()
     {
         var store = await LoopStore.CreateAsync("sqlite", postgres);

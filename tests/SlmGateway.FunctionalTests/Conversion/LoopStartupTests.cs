@@ -22,6 +22,7 @@ public sealed class LoopStartupTests
     [Theory]
     [InlineData("Shadow:SampleRate", "1.5", "Loop:Shadow:SampleRate 1.5 must be between 0 and 1")]
     [InlineData("Shadow:CpuBudget", "0", "Loop:Shadow:CpuBudget 0 must be above 0 and at most 1")]
+    [InlineData("Capture:MaxCallsPerSecond", "-1", "Loop:Capture:MaxCallsPerSecond must be 0 (no limit) or more")]
     [InlineData("Redaction:Patterns:ORDER", "(unclosed", "Loop:Redaction:Patterns:ORDER is not a valid regular expression")]
     public async Task InvalidLoopSetting_StopsStartUp(string key, string value, string message)
     {
