@@ -25,8 +25,7 @@ internal sealed class MiniLmEmbedder : IDisposable
     /// <param name="threads">ONNX Runtime intra-op threads; with one, the embedding runs on the calling thread alone.</param>
     public MiniLmEmbedder(int threads)
     {
-        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, EnableCpuMemArena = false };
-        options.AddSessionConfigEntry("session.disable_prepacking", "1");
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
         // The session is shared by the request path and the loop's low-priority thread: intra-op
         // threads that spin after a run would keep a core busy at normal priority for the loop's sake.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
