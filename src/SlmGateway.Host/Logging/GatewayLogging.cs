@@ -15,7 +15,8 @@ internal static class GatewayLogging
     /// <summary>
     /// Serilog to standard output in batches (JSON when <c>SlmGateway:Logging:Json</c> is true or in
     /// a container); levels from the <c>Serilog</c> section. No request or response bodies are logged.
-    /// A full queue (100k events) drops events rather than grow or slow requests.
+    /// Output is written every 200 ms; 16 MB of text waiting for a blocked output drops events rather
+    /// than grow or slow requests.
     /// </summary>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
@@ -35,9 +36,7 @@ internal static class GatewayLogging
             ITextFormatter formatter = json
                 ? new RenderedCompactJsonFormatter()
                 : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture);
-            logger.WriteTo.Sink(
-                new BatchedConsoleSink(formatter),
-                new BatchingOptions { BatchSizeLimit = 1000, BufferingTimeLimit = TimeSpan.FromMilliseconds(200), QueueLimit = 100_000, EagerlyEmitFirstEvent = true });
+            logger.WriteTo.Sink(new BufferedConsoleSink(formatter, Console.OpenStandardOutput()));
         });
         return builder;
     }
