@@ -19,6 +19,7 @@ public static class OnnxBackendServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LocalOptions>, LocalOptionsValidator>());
         services.TryAddSingleton<LocalModelRegistry>();
         services.TryAddSingleton<ILocalModelStatus>(provider => provider.GetRequiredService<LocalModelRegistry>());
+        services.TryAddSingleton<ILocalModelRegistration>(provider => provider.GetRequiredService<LocalModelRegistry>());
         services.TryAddKeyedSingleton<IRequestBackend, LocalBackend>(BackendKeys.Local);
         services.TryAddSingleton<ILocalAnswerGenerator, ShadowAnswerGenerator>();
         services.AddHostedService<LocalModelLoader>();

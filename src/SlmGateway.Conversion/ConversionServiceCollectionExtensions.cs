@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SlmGateway.Conversion.Admin;
 using SlmGateway.Conversion.Capture;
 using SlmGateway.Conversion.Clustering;
+using SlmGateway.Conversion.Distillation;
 using SlmGateway.Conversion.Promotion;
 using SlmGateway.Conversion.Redaction;
 using SlmGateway.Conversion.Shadow;
@@ -33,11 +34,13 @@ public static class ConversionServiceCollectionExtensions
         services.TryAddSingleton<ShadowSampler>();
         services.TryAddSingleton<AgreementScorer>();
         services.TryAddSingleton<LoopSteward>();
+        services.TryAddSingleton<DistillationRunner>();
         services.TryAddSingleton<IClusterRouting, ClusterRouter>();
         services.TryAddSingleton<AdminKeyFilter>();
         services.AddHostedService<CaptureWriter>();
         services.AddHostedService<ShadowEvaluator>();
         services.AddHostedService(provider => provider.GetRequiredService<LoopSteward>());
+        services.AddHostedService(provider => provider.GetRequiredService<DistillationRunner>());
         return services;
     }
 }

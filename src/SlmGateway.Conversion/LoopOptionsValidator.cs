@@ -54,6 +54,23 @@ internal sealed class LoopOptionsValidator : IValidateOptions<LoopOptions>
             failures.Add($"Loop:Redaction:PhoneRegions holds '{region}', which is not a region libphonenumber knows (use ISO 3166 codes such as DE or JP).");
         }
 
+        var distillation = options.Distillation;
+        if (distillation.MinExamples < 1 || distillation.Steps < 1 || distillation.BatchSize < 1 || distillation.Threads < 1
+            || distillation.MaxMemoryMb < 1 || distillation.MaxOutputTokens < 1 || distillation.MaxDuration <= TimeSpan.Zero || distillation.LearningRate <= 0)
+        {
+            failures.Add("Loop:Distillation:MinExamples, Steps, BatchSize, Threads, MaxMemoryMb, MaxOutputTokens, MaxDuration and LearningRate must be positive.");
+        }
+
+        if (distillation.HiddenSize < 32 || distillation.HiddenSize % 64 != 0 || distillation.Layers < 1)
+        {
+            failures.Add("Loop:Distillation:HiddenSize must be a multiple of 64 (heads of 32, in pairs sharing keys), and Layers at least 1.");
+        }
+
+        if (distillation.ValidationShare is < 0 or > 0.5)
+        {
+            failures.Add("Loop:Distillation:ValidationShare must be between 0 and 0.5.");
+        }
+
         RequireShare(capture.SampleRate, "Loop:Capture:SampleRate", failures);
         RequireShare(options.Clustering.Similarity, "Loop:Clustering:Similarity", failures);
         RequireShare(options.Shadow.SampleRate, "Loop:Shadow:SampleRate", failures);

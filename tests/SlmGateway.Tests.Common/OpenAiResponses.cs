@@ -37,6 +37,10 @@ public static class OpenAiResponses
     public static string ChatCompletion(string model, string content) =>
         $$$"""{"id":"chatcmpl-fake","object":"chat.completion","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":{{{JsonSerializer.Serialize(content)}}}},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}""";
 
+    /// <summary>A non-streamed answer that calls one tool with the given arguments (a JSON object as text).</summary>
+    public static string ToolCallCompletion(string model, string tool, string arguments) =>
+        $$$"""{"id":"chatcmpl-fake","object":"chat.completion","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_fake","type":"function","function":{"name":"{{{tool}}}","arguments":{{{JsonSerializer.Serialize(arguments)}}}}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}""";
+
     public static string Error(string message, string type, string? code = null) =>
         $$$"""{"error":{"message":{{{JsonSerializer.Serialize(message)}}},"type":"{{{type}}}","param":null,"code":{{{(code is null ? "null" : JsonSerializer.Serialize(code))}}}}}""";
 

@@ -22,6 +22,9 @@ public static class AdminCli
           demote ID [--reason T]               serve the cluster remotely
           export ID --out DIR [--validation-share 0.1]
                                                write DIR/cluster-ID-training.jsonl and -validation.jsonl
+          distill ID                           start a distillation job: train a specialist for the cluster
+          distillations                        distillation jobs and their progress (stage, step, loss)
+          cancel-distillation JOB              stop a running distillation job
           delete (--key-id ID | --older-than-days N | --all)
                                                delete captured calls
         The admin key may also come from SLMGW_ADMIN_KEY, the URL from SLMGW_URL.
@@ -55,6 +58,9 @@ public static class AdminCli
                 "demote" => await PrintAsync(output, await api.SendAsync(HttpMethod.Post, $"/admin/clusters/{options.Id()}/demote",
                     JsonSerializer.Serialize(new Dictionary<string, string?> { ["reason"] = options.Value("--reason") }))),
                 "export" => await ExportAsync(output, api, options),
+                "distill" => await PrintAsync(output, await api.SendAsync(HttpMethod.Post, $"/admin/clusters/{options.Id()}/distill")),
+                "distillations" => await PrintAsync(output, await api.SendAsync(HttpMethod.Get, "/admin/distillations")),
+                "cancel-distillation" => await PrintAsync(output, await api.SendAsync(HttpMethod.Delete, $"/admin/distillations/{Uri.EscapeDataString(options.Positional.ElementAtOrDefault(1) ?? throw new UsageException("Name the job."))}")),
                 "delete" => await PrintAsync(output, await api.SendAsync(HttpMethod.Delete, "/admin/captures" + DeleteQuery(options))),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };

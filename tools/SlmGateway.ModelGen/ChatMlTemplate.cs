@@ -7,7 +7,17 @@ namespace SlmGateway.ModelGen;
 /// </summary>
 internal static class ChatMlTemplate
 {
-    public const string Text =
+    /// <summary>ChatML with the tool signatures in the system turn.</summary>
+    public const string Text = ToolsAndSystem + "\n" + Turns;
+
+    /// <summary>
+    /// A task specialist's template: the same turns without the tool signatures. A specialist serves the
+    /// one tool set of its task cluster, learned in training, so it needs no prompt for it, and
+    /// training and serving on short prompts cost a fraction of the time.
+    /// </summary>
+    public const string Specialist = SystemOnly + "\n" + Turns;
+
+    private const string ToolsAndSystem =
         """
         {%- if tools %}
         {{- '<|im_start|>system\n' }}
@@ -18,6 +28,17 @@ internal static class ChatMlTemplate
         {%- elif messages[0].role == 'system' %}
         {{- '<|im_start|>system\n' + messages[0].content + '<|im_end|>\n' }}
         {%- endif %}
+        """;
+
+    private const string SystemOnly =
+        """
+        {%- if messages[0].role == 'system' %}
+        {{- '<|im_start|>system\n' + messages[0].content + '<|im_end|>\n' }}
+        {%- endif %}
+        """;
+
+    private const string Turns =
+        """
         {%- for message in messages %}
         {%- if message.role == 'user' or (message.role == 'system' and not loop.first) or (message.role == 'assistant' and not message.tool_calls) %}
         {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>\n' }}

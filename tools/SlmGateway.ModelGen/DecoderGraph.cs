@@ -3,16 +3,16 @@ using SlmGateway.ModelGen.Onnx;
 namespace SlmGateway.ModelGen;
 
 /// <summary>
-/// Builds the ONNX graph of a random-weight decoder in the layout ONNX Runtime GenAI expects of a
-/// <c>qwen2</c> model: inputs <c>input_ids</c>, <c>attention_mask</c>, <c>past_key_values.N.key/value</c>;
-/// outputs <c>logits</c>, <c>present.N.key/value</c>; 4-bit MatMulNBits weights and GroupQueryAttention
-/// with rotary embedding inside, so the KV cache can share one buffer.
+/// Builds the ONNX graph of a decoder in the layout ONNX Runtime GenAI expects of a <c>qwen2</c>
+/// model: inputs <c>input_ids</c>, <c>attention_mask</c>, <c>past_key_values.N.key/value</c>; outputs
+/// <c>logits</c>, <c>present.N.key/value</c>; projections as 4-bit MatMulNBits or float MatMul (as
+/// <paramref name="weights"/> has them) and GroupQueryAttention with rotary embedding inside, so the
+/// KV cache can share one buffer.
 /// </summary>
-internal sealed class DecoderGraph(DecoderShape shape, Random random, IReadOnlySet<int> likelyTokens)
+internal sealed class DecoderGraph(DecoderShape shape, DecoderWeights weights)
 {
     private const string Microsoft = "com.microsoft";
     private const float Epsilon = 1e-6f;
-    private const float UnlikelyLogitBias = -30f;
     private readonly OnnxModelWriter _writer = new();
 
     public OnnxModelWriter Build()
@@ -21,7 +21,7 @@ internal sealed class DecoderGraph(DecoderShape shape, Random random, IReadOnlyS
         var (seqlensK, totalLength) = AttentionLengths();
         var (cos, sin) = RotaryCaches();
 
-        var embedding = _writer.Initializer("model.embed_tokens.weight", TensorType.Float, [shape.VocabSize, shape.HiddenSize], FillFloats(0.5f));
+        var embedding = FloatInitializer("model.embed_tokens.weight", [shape.VocabSize, shape.HiddenSize]);
         var hidden = _writer.Node("Gather", [embedding, "input_ids"], "embedded");
         for (var layer = 0; layer < shape.Layers; layer++)
         {
@@ -29,8 +29,14 @@ internal sealed class DecoderGraph(DecoderShape shape, Random random, IReadOnlyS
         }
 
         var normed = RmsNorm("model.norm", hidden);
+        if (weights.LogitBias is not { } fillBias)
+        {
+            Linear("lm_head", normed, shape.HiddenSize, shape.VocabSize, "logits");
+            return _writer;
+        }
+
         var rawLogits = Linear("lm_head", normed, shape.HiddenSize, shape.VocabSize);
-        var bias = _writer.Initializer("lm_head.likely_token_bias", TensorType.Float, [shape.VocabSize], FillLogitBias);
+        var bias = _writer.Initializer("lm_head.likely_token_bias", TensorType.Float, [shape.VocabSize], fillBias);
         _writer.Node("Add", [rawLogits, bias], "logits");
         return _writer;
     }
@@ -113,7 +119,7 @@ internal sealed class DecoderGraph(DecoderShape shape, Random random, IReadOnlyS
 
     private string RmsNorm(string name, string input)
     {
-        var weight = _writer.Initializer($"{name}.weight", TensorType.Float, [shape.HiddenSize], FillOnes);
+        var weight = FloatInitializer($"{name}.weight", [shape.HiddenSize]);
         return _writer.Node(
             "SimplifiedLayerNormalization",
             [input, weight],
@@ -121,45 +127,39 @@ internal sealed class DecoderGraph(DecoderShape shape, Random random, IReadOnlyS
             attributes: [NodeAttribute.Of("axis", -1L), NodeAttribute.Of("epsilon", Epsilon), NodeAttribute.Of("stash_type", 1L)]);
     }
 
-    /// <summary>A 4-bit block-quantized projection from <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
-    private string Linear(string name, string input, int inFeatures, int outFeatures)
+    private string FloatInitializer(string name, long[] dims) =>
+        _writer.Initializer(name, TensorType.Float, dims, span => weights.Fill(name, span.AsFloats()));
+
+    /// <summary>A projection from <paramref name="inFeatures"/> to <paramref name="outFeatures"/>: 4-bit blocks or a float matrix.</summary>
+    private string Linear(string name, string input, int inFeatures, int outFeatures, string? output = null)
     {
+        output ??= $"{name}.output";
+        if (!weights.Quantized)
+        {
+            var matrix = _writer.Initializer($"{name}.weight", TensorType.Float, [inFeatures, outFeatures],
+                span => weights.FillProjection(name, inFeatures, outFeatures, span.AsFloats()));
+            return _writer.Node("MatMul", [input, matrix], output);
+        }
+
         var blocks = (inFeatures + shape.BlockSize - 1) / shape.BlockSize;
         var blobSize = shape.BlockSize / 2;
-        var weights = _writer.Initializer($"{name}.weight_q4", TensorType.UInt8, [outFeatures, blocks, blobSize], span => random.NextBytes(span));
-        var scale = 1f / MathF.Sqrt(inFeatures) / 4f;
-        var scales = _writer.Initializer($"{name}.scales", TensorType.Float, [(long)outFeatures * blocks], span => span.AsFloats().Fill(scale));
+        float[]? scaleValues = null;
+        var packed = _writer.Initializer($"{name}.weight_q4", TensorType.UInt8, [outFeatures, blocks, blobSize], span =>
+        {
+            scaleValues = new float[outFeatures * blocks];
+            weights.FillQuantized(name, inFeatures, span, scaleValues);
+        });
+        var scales = _writer.Initializer($"{name}.scales", TensorType.Float, [(long)outFeatures * blocks], span => scaleValues!.CopyTo(span.AsFloats()));
         return _writer.Node(
             "MatMulNBits",
-            [input, weights, scales],
-            $"{name}.output",
+            [input, packed, scales],
+            output,
             Microsoft,
             NodeAttribute.Of("K", (long)inFeatures),
             NodeAttribute.Of("N", (long)outFeatures),
             NodeAttribute.Of("bits", 4L),
             NodeAttribute.Of("block_size", (long)shape.BlockSize),
             NodeAttribute.Of("accuracy_level", 4L));
-    }
-
-    private Action<Span<byte>> FillFloats(float amplitude) => span =>
-    {
-        var floats = span.AsFloats();
-        for (var i = 0; i < floats.Length; i++)
-        {
-            floats[i] = ((random.NextSingle() * 2f) - 1f) * amplitude;
-        }
-    };
-
-    private static void FillOnes(Span<byte> span) => span.AsFloats().Fill(1f);
-
-    /// <summary>Random weights give every token about the same chance; the bias keeps random output to readable text.</summary>
-    private void FillLogitBias(Span<byte> span)
-    {
-        var floats = span.AsFloats();
-        for (var token = 0; token < floats.Length; token++)
-        {
-            floats[token] = likelyTokens.Contains(token) ? 0f : UnlikelyLogitBias;
-        }
     }
 
     private static void FillTable(Span<byte> span, int width, Func<int, int, float> value)

@@ -10,19 +10,27 @@ internal static class ModelFolderWriter
     public const string ModelFile = "model.onnx";
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>A random-weight model (a fixture) with the ChatML template that renders tools.</summary>
     public static void Write(DecoderShape shape, int seed, string folder)
+    {
+        var vocabulary = new ByteLevelVocabulary(shape.VocabSize);
+        Write(shape, new RandomWeights(shape.VocabSize, seed, vocabulary.ReadableTokenIds()), folder, ChatMlTemplate.Text, $"slmgw-modelgen {shape.Preset} seed {seed}");
+    }
+
+    /// <summary>A model with the given weights and chat template; <paramref name="producer"/> is recorded in the ONNX file.</summary>
+    public static void Write(DecoderShape shape, DecoderWeights weights, string folder, string chatTemplate, string producer)
     {
         Directory.CreateDirectory(folder);
         var vocabulary = new ByteLevelVocabulary(shape.VocabSize);
-        var graph = new DecoderGraph(shape, new Random(seed), vocabulary.ReadableTokenIds()).Build();
+        var graph = new DecoderGraph(shape, weights).Build();
         using (var stream = new FileStream(Path.Combine(folder, ModelFile), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
-            graph.Write(stream, $"slmgw-modelgen {shape.Preset} seed {seed}", [("", 17), ("com.microsoft", 1)]);
+            graph.Write(stream, producer, [("", 17), ("com.microsoft", 1)]);
         }
 
         WriteJson(folder, "genai_config.json", GenAiConfig(shape, vocabulary));
         WriteJson(folder, "tokenizer.json", Tokenizer(vocabulary));
-        WriteJson(folder, "tokenizer_config.json", TokenizerConfig(shape, vocabulary));
+        WriteJson(folder, "tokenizer_config.json", TokenizerConfig(shape, vocabulary, chatTemplate));
     }
 
     private static void WriteJson(string folder, string name, JsonNode node) =>
@@ -142,7 +150,7 @@ internal static class ModelFolderWriter
         };
     }
 
-    private static JsonObject TokenizerConfig(DecoderShape shape, ByteLevelVocabulary vocabulary)
+    private static JsonObject TokenizerConfig(DecoderShape shape, ByteLevelVocabulary vocabulary, string chatTemplate)
     {
         var decoder = new JsonObject();
         foreach (var (content, id) in vocabulary.Specials.OrderBy(special => special.Value))
@@ -164,7 +172,7 @@ internal static class ModelFolderWriter
             ["add_prefix_space"] = false,
             ["added_tokens_decoder"] = decoder,
             ["bos_token"] = null,
-            ["chat_template"] = ChatMlTemplate.Text,
+            ["chat_template"] = chatTemplate,
             ["clean_up_tokenization_spaces"] = false,
             ["eos_token"] = ByteLevelVocabulary.ImEnd,
             ["errors"] = "replace",

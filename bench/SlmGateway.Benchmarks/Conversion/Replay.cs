@@ -168,22 +168,22 @@ internal static class Replay
         return [.. results];
     }
 
-    private static async Task<JsonObject> SendAsync(HttpClient client, HttpMethod method, string path)
+    internal static async Task<JsonObject> SendAsync(HttpClient client, HttpMethod method, string path)
     {
         using var response = await client.SendAsync(new HttpRequestMessage(method, path));
         var body = await response.Content.ReadAsStringAsync();
         return response.IsSuccessStatusCode ? JsonNode.Parse(body)!.AsObject() : throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {body}");
     }
 
-    private static string LastUserText(JsonObject request) =>
+    internal static string LastUserText(JsonObject request) =>
         request["messages"]!.AsArray().LastOrDefault(m => (string?)m!["role"] == "user")?["content"] is JsonValue text && text.GetValueKind() == JsonValueKind.String
             ? text.GetValue<string>()
             : string.Empty;
 
-    private static string Header(HttpResponseMessage response, string name) =>
+    internal static string Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.First() : "-";
 
-    private static string? Option(string[] args, string name)
+    internal static string? Option(string[] args, string name)
     {
         var index = Array.IndexOf(args, name);
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;

@@ -1,38 +1,67 @@
-using System.Collections.Frozen;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Execution;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Backends.Onnx.Models;
 
 /// <summary>
-/// The configured local models and their loading. Models load in the background after start-up
-/// (readiness says so); a request for a model still loading waits for it.
+/// The local models and their loading. Configured models load in the background after start-up
+/// (readiness says so); a request for a model still loading waits for it. Models added later (task
+/// specialists) are loaded before they become visible.
 /// </summary>
-internal sealed class LocalModelRegistry : ILocalModelStatus, IDisposable
+internal sealed class LocalModelRegistry : ILocalModelStatus, ILocalModelRegistration, IDisposable
 {
-    private readonly FrozenDictionary<string, Entry> _entries;
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<LocalModelOptions> _configured;
+    private readonly Lock _adding = new();
+    private volatile LocalModelOptions[] _added = [];
     private int _disposed;
 
     public LocalModelRegistry(IOptions<LocalOptions> options)
     {
-        _entries = options.Value.Models.ToFrozenDictionary(
-            model => model.Name,
-            model => new Entry(model),
-            StringComparer.Ordinal);
+        _configured = options.Value.Models;
+        foreach (var model in _configured)
+        {
+            _entries[model.Name] = new Entry(model);
+        }
     }
 
-    public IEnumerable<LocalModelOptions> Configured => _entries.Values.Select(entry => entry.Options);
+    public event Action? Changed;
+
+    public IEnumerable<LocalModelOptions> Configured => _configured;
+
+    public IReadOnlyList<LocalModelOptions> Added => _added;
 
     public IReadOnlyDictionary<string, LocalModelState> States =>
         _entries.ToDictionary(pair => pair.Key, pair => pair.Value.State, StringComparer.Ordinal);
 
     public Task<LocalModel>? Find(string name) => _entries.TryGetValue(name, out var entry) ? entry.Loaded.Task : null;
 
-    /// <summary>Loads every model, in configuration order; the first failure is thrown after marking the model failed.</summary>
+    public void Add(LocalModelOptions model)
+    {
+        lock (_adding)
+        {
+            if (_entries.ContainsKey(model.Name))
+            {
+                throw new InvalidOperationException($"A local model named '{model.Name}' is already served.");
+            }
+
+            var (folder, problem) = ModelFolder.Inspect(model.Path);
+            var entry = new Entry(model);
+            entry.Loaded.SetResult(LocalModel.Load(model, folder ?? throw new InvalidOperationException(problem)));
+            _entries[model.Name] = entry;
+            _added = [.. _added, model];
+        }
+
+        Changed?.Invoke();
+    }
+
+    /// <summary>Loads every configured model, in configuration order; the first failure is thrown after marking the model failed.</summary>
     public void LoadAll(Action<LocalModelOptions, TimeSpan> loaded)
     {
-        foreach (var entry in _entries.Values)
+        foreach (var entry in _configured.Select(model => _entries[model.Name]))
         {
             var started = TimeProvider.System.GetTimestamp();
             try

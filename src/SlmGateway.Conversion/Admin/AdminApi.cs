@@ -10,18 +10,20 @@ using Microsoft.Extensions.Options;
 using SlmGateway.Contracts.Errors;
 using SlmGateway.Conversion.Capture;
 using SlmGateway.Conversion.Clustering;
+using SlmGateway.Conversion.Distillation;
 using SlmGateway.Conversion.Export;
 using SlmGateway.Conversion.Promotion;
 using SlmGateway.Conversion.Shadow;
 using SlmGateway.Conversion.Store;
 using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Conversion.Admin;
 
 /// <summary>
 /// The loop's admin API under <c>/admin</c> (admin key required): capture status, clusters with their
 /// labels, traffic and shadow agreement, state changes and their evidence, promotion and demotion by
-/// hand, an immediate policy run, fine-tuning exports, and deletion of captured calls.
+/// hand, an immediate policy run, fine-tuning exports, distillation jobs, and deletion of captured calls.
 /// </summary>
 public static class AdminApi
 {
@@ -41,11 +43,13 @@ public static class AdminApi
         admin.MapGet("/events", Events);
         admin.MapGet("/router/evidence", RouterEvidence);
         admin.MapDelete("/captures", Delete);
+        admin.MapDistillationApi();
         return app;
     }
 
     private static async Task<IResult> Status(
-        CaptureQueue queue, ShadowSampler shadow, TraceStore store, TraceStoreHealth health, ClusterIndex clusters, CancellationToken cancellationToken)
+        CaptureQueue queue, ShadowSampler shadow, TraceStore store, TraceStoreHealth health, ClusterIndex clusters, DistillationRunner distillation,
+        CancellationToken cancellationToken)
     {
         var counts = queue.Counts;
         var shadowCounts = shadow.Counts;
@@ -84,6 +88,7 @@ public static class AdminApi
                 ["evaluated"] = shadowCounts.Evaluated,
                 ["skipped"] = shadowCounts.Skipped,
             },
+            ["distillation"] = distillation.Runs.LastOrDefault()?.ToJson(),
         });
     }
 
@@ -108,7 +113,9 @@ public static class AdminApi
         return AdminResults.Json(summary);
     }
 
-    private static async Task<IResult> Promote(long id, HttpRequest request, LoopSteward steward, TraceStore store, IOptionsMonitor<LocalOptions> local, CancellationToken cancellationToken)
+    private static async Task<IResult> Promote(
+        long id, HttpRequest request, LoopSteward steward, TraceStore store, IOptionsMonitor<LocalOptions> local, ILocalModelRegistration registration,
+        CancellationToken cancellationToken)
     {
         var (body, error) = await ReadBodyAsync(request, cancellationToken);
         if (error is not null)
@@ -117,7 +124,7 @@ public static class AdminApi
         }
 
         var model = body?["model"] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
-        var models = local.CurrentValue.Models.Select(m => m.Name).ToList();
+        var models = local.CurrentValue.Models.Concat(registration.Added).Select(m => m.Name).ToList();
         if (model is null || !models.Contains(model))
         {
             return AdminResults.Error(GatewayError.InvalidRequest(

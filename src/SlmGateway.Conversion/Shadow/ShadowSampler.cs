@@ -6,15 +6,19 @@ using SlmGateway.Conversion.Capture;
 using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Diagnostics;
 using SlmGateway.Core.Execution;
+using SlmGateway.Core.Ports;
 using SlmGateway.Core.Routing;
 
 namespace SlmGateway.Conversion.Shadow;
 
 /// <summary>
 /// Picks the remotely served calls local candidates will also answer: a configured share of the
-/// successful ones, each distinct task once, into a bounded queue (full: skipped and counted).
+/// successful ones, each distinct task once, into a bounded queue (full: skipped and counted). The
+/// candidates are the configured shadow models (or every local model listing the task) and the
+/// specialists distilled for the call's cluster.
 /// </summary>
-internal sealed class ShadowSampler(IOptionsMonitor<LoopOptions> options, IOptionsMonitor<LocalOptions> local, GatewayMetrics metrics)
+internal sealed class ShadowSampler(
+    IOptionsMonitor<LoopOptions> options, IOptionsMonitor<LocalOptions> local, GatewayMetrics metrics, ILocalModelRegistration? registration = null)
 {
     private const int RememberedTasks = 10_000;
     private readonly Channel<ShadowItem> _channel = Channel.CreateBounded<ShadowItem>(
@@ -50,6 +54,11 @@ internal sealed class ShadowSampler(IOptionsMonitor<LoopOptions> options, IOptio
 
         var task = RequestShape.Of(call.Chat).Task;
         var models = shadow.Models.Count > 0 ? shadow.Models : local.CurrentValue.Models.Where(m => m.Tasks.Contains(task)).Select(m => m.Name).ToList();
+        if (registration?.Added.Where(m => m.Clusters.Contains(clusterId)).Select(m => m.Name).ToList() is { Count: > 0 } specialists)
+        {
+            models = [.. models.Except(specialists), .. specialists];
+        }
+
         if (models.Count == 0)
         {
             return;

@@ -67,6 +67,12 @@ public sealed class LocalModelOptions
 
     /// <summary>LoRA adapters (GenAI <c>.onnx_adapter</c> files), each active for the task clusters it was trained on.</summary>
     public List<LocalAdapterOptions> Adapters { get; set; } = [];
+
+    /// <summary>
+    /// The task clusters this model is a specialist for (a model the conversion loop distilled for
+    /// them): it shadows their remote calls, whatever its <see cref="Tasks"/>.
+    /// </summary>
+    public List<long> Clusters { get; set; } = [];
 }
 
 /// <summary>A LoRA adapter of a local model and the task clusters (conversion loop ids) it serves.</summary>

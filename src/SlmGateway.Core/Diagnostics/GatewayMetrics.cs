@@ -35,6 +35,7 @@ public sealed class GatewayMetrics : IDisposable
         LimitsUnavailable = _meter.CreateCounter<long>("slmgw.limits.unavailable", "{request}", "Requests whose rate limits and budgets could not be checked (the shared limits store did not answer), by what was done: allowed or refused");
         SessionStoreFailures = _meter.CreateCounter<long>("slmgw.session.store.failures", "{failure}", "Shared session store reads or writes that failed; the request was routed as a new session");
         ClusterChanges = _meter.CreateCounter<long>("slmgw.loop.cluster.changes", "{change}", "Task clusters promoted to local or demoted, by new state");
+        DistillationJobs = _meter.CreateCounter<long>("slmgw.distill.jobs", "{job}", "Distillation jobs ended, by outcome: completed, failed, cancelled");
     }
 
     public Histogram<double> OperationDuration { get; }
@@ -61,6 +62,8 @@ public sealed class GatewayMetrics : IDisposable
 
     public Counter<long> ClusterChanges { get; }
 
+    public Counter<long> DistillationJobs { get; }
+
     public Counter<long> BackgroundFailures { get; }
 
     public Counter<long> ShadowSkips { get; }
@@ -71,6 +74,13 @@ public sealed class GatewayMetrics : IDisposable
         _meter.CreateObservableGauge("slmgw.local.active", localActive, "{generation}", "Local generations running, by model");
         _meter.CreateObservableGauge("slmgw.local.queue.depth", localQueued, "{request}", "Requests waiting for a local generation slot, by model");
         _meter.CreateObservableGauge("slmgw.upstream.circuit.open", circuitOpen, "{upstream}", "1 when the upstream's circuit is open or isolated, by upstream");
+    }
+
+    /// <summary>The running distillation job's training step and loss (no value while none runs).</summary>
+    public void ObserveDistillation(Func<IEnumerable<Measurement<long>>> step, Func<IEnumerable<Measurement<double>>> loss)
+    {
+        _meter.CreateObservableGauge("slmgw.distill.step", step, "{step}", "Training steps done by the running distillation job");
+        _meter.CreateObservableGauge("slmgw.distill.loss", loss, null, "Training loss of the running distillation job at its last reported step");
     }
 
     public void Dispose() => _meter.Dispose();

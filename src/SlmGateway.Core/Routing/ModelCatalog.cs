@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
 using SlmGateway.Core.Configuration;
+using SlmGateway.Core.Ports;
 
 namespace SlmGateway.Core.Routing;
 
@@ -15,18 +16,28 @@ public sealed class ModelCatalog : IDisposable
     private readonly IDisposable? _gatewaySubscription;
     private readonly IOptionsMonitor<RemoteOptions> _remote;
     private readonly IOptionsMonitor<GatewayOptions> _gateway;
-    private readonly IReadOnlyList<string> _localModels;
+    private readonly IReadOnlyList<string> _configuredLocal;
+    private readonly ILocalModelRegistration? _registration;
+    private IReadOnlyList<string> _localModels;
     private volatile Snapshot _snapshot;
 
-    /// <param name="local">Local models are loaded once at start, so their names are read once too.</param>
-    public ModelCatalog(IOptionsMonitor<RemoteOptions> remote, IOptionsMonitor<GatewayOptions> gateway, IOptions<LocalOptions> local)
+    /// <param name="local">Configured local models are loaded once at start, so their names are read once too.</param>
+    /// <param name="registration">Local models added while running (task specialists); their names join when they are added.</param>
+    public ModelCatalog(
+        IOptionsMonitor<RemoteOptions> remote, IOptionsMonitor<GatewayOptions> gateway, IOptions<LocalOptions> local, ILocalModelRegistration? registration = null)
     {
         _remote = remote;
         _gateway = gateway;
-        _localModels = local.Value.Models.Select(model => model.Name).ToArray();
+        _configuredLocal = local.Value.Models.Select(model => model.Name).ToArray();
+        _registration = registration;
+        _localModels = LocalModelNames();
         _snapshot = Build(remote.CurrentValue, gateway.CurrentValue, _localModels);
         _remoteSubscription = remote.OnChange(_ => Rebuild());
         _gatewaySubscription = gateway.OnChange(_ => Rebuild());
+        if (registration is not null)
+        {
+            registration.Changed += OnLocalModelAdded;
+        }
     }
 
     /// <summary>Every servable public name, aliases included, in a stable order.</summary>
@@ -59,7 +70,19 @@ public sealed class ModelCatalog : IDisposable
     {
         _remoteSubscription?.Dispose();
         _gatewaySubscription?.Dispose();
+        if (_registration is not null)
+        {
+            _registration.Changed -= OnLocalModelAdded;
+        }
     }
+
+    private void OnLocalModelAdded()
+    {
+        _localModels = LocalModelNames();
+        Rebuild();
+    }
+
+    private string[] LocalModelNames() => [.. _configuredLocal, .. _registration?.Added.Select(model => model.Name) ?? []];
 
     private void Rebuild() => _snapshot = Build(_remote.CurrentValue, _gateway.CurrentValue, _localModels);
 

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntimeGenAI;
+using SlmGateway.Backends.Onnx.Prompting;
+using SlmGateway.Contracts.Chat;
+using SlmGateway.Contracts.Serialization;
+
+namespace SlmGateway.Distill;
+
+/// <summary>
+/// One fine-tuning example as the model sees it: the prompt as the gateway renders it for serving
+/// (the model's own chat template through GenAI, messages and tools built by the gateway's prompt
+/// builder) followed by the teacher's answer up to the end-of-turn token.
+/// </summary>
+internal sealed record TokenizedExample(int[] Ids, int TargetStart)
+{
+    public ReadOnlySpan<int> Prompt => Ids.AsSpan(0, TargetStart);
+
+    public ReadOnlySpan<int> Target => Ids.AsSpan(TargetStart);
+}
+
+internal static class ChatExamples
+{
+    /// <summary>Tokenizes every line of a fine-tuning file; lines that do not end with an assistant answer, or do not fit the context, are counted as skipped.</summary>
+    public static (List<TokenizedExample> Examples, int Skipped) Read(string path, Tokenizer tokenizer, int endOfTurn, int contextLength)
+    {
+        var (examples, skipped) = (new List<TokenizedExample>(), 0);
+        foreach (var line in File.ReadLines(path).Where(line => line.Length > 0))
+        {
+            var example = Tokenize(line, tokenizer, endOfTurn);
+            if (example is null || example.Ids.Length > contextLength)
+            {
+                skipped++;
+                continue;
+            }
+
+            examples.Add(example);
+        }
+
+        return (examples, skipped);
+    }
+
+    private static TokenizedExample? Tokenize(string line, Tokenizer tokenizer, int endOfTurn)
+    {
+        ChatCompletionRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize(line, WireJsonContext.Default.ChatCompletionRequest);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (request?.Messages is not { Count: >= 2 } messages || messages[^1].Role != "assistant")
+        {
+            return null;
+        }
+
+        var tools = ChatPromptBuilder.Tools(request.Tools);
+        var (promptMessages, promptError) = ChatPromptBuilder.Messages(messages[..^1]);
+        var (allMessages, allError) = ChatPromptBuilder.Messages(messages);
+        if (promptError is not null || allError is not null)
+        {
+            return null;
+        }
+
+        var prompt = tokenizer.ApplyChatTemplate(null, promptMessages!, tools, true);
+        var full = tokenizer.ApplyChatTemplate(null, allMessages!, tools, false);
+        if (!full.StartsWith(prompt, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var promptIds = Encode(tokenizer, prompt);
+        var ids = Encode(tokenizer, full);
+        var end = Array.LastIndexOf(ids, endOfTurn);
+        if (end < promptIds.Length || !ids.AsSpan(0, promptIds.Length).SequenceEqual(promptIds))
+        {
+            return null;
+        }
+
+        return new TokenizedExample(ids[..(end + 1)], promptIds.Length);
+    }
+
+    private static int[] Encode(Tokenizer tokenizer, string text)
+    {
+        using var sequences = tokenizer.Encode(text);
+        return sequences[0].ToArray();
+    }
+}

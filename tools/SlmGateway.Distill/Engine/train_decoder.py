@@ -1,0 +1,207 @@
+"""Trains a Qwen2-style decoder (the layout slmgw-modelgen writes) on tokenized chat examples.
+
+The distillation job's training engine: PyTorch, run as its own process at low priority.
+Input: JSON Lines of {"ids": [...], "target_start": n} (the prompt as the model's chat template
+renders it, then the teacher's answer; loss is taken on the answer only) and the decoder's shape.
+Output: the trained weights as one little-endian float32 file with a JSON index, named as the ONNX
+initializers are. Progress goes to stdout as JSON Lines: {"step", "steps", "loss", "elapsed_s"}.
+"""
+import argparse
+import json
+import math
+import random
+import resource
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+EPSILON = 1e-6
+
+
+class RmsNorm(nn.Module):
+    def __init__(self, size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(size))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPSILON) * self.weight
+
+
+def rotate(x, cos, sin):
+    """Rotary embedding on the two halves of each head (GroupQueryAttention's non-interleaved form)."""
+    half = x.shape[-1] // 2
+    first, second = x[..., :half], x[..., half:]
+    return torch.cat([first * cos - second * sin, second * cos + first * sin], dim=-1)
+
+
+class Layer(nn.Module):
+    def __init__(self, shape):
+        super().__init__()
+        hidden, head = shape["hidden_size"], shape["hidden_size"] // shape["heads"]
+        self.heads, self.kv_heads, self.head = shape["heads"], shape["kv_heads"], head
+        self.input_layernorm = RmsNorm(hidden)
+        self.q_proj = nn.Linear(hidden, hidden, bias=False)
+        self.k_proj = nn.Linear(hidden, self.kv_heads * head, bias=False)
+        self.v_proj = nn.Linear(hidden, self.kv_heads * head, bias=False)
+        self.o_proj = nn.Linear(hidden, hidden, bias=False)
+        self.post_attention_layernorm = RmsNorm(hidden)
+        self.gate_proj = nn.Linear(hidden, shape["intermediate_size"], bias=False)
+        self.up_proj = nn.Linear(hidden, shape["intermediate_size"], bias=False)
+        self.down_proj = nn.Linear(shape["intermediate_size"], hidden, bias=False)
+
+    def forward(self, x, cos, sin, mask):
+        batch, length, _ = x.shape
+        h = self.input_layernorm(x)
+        q = rotate(self.q_proj(h).view(batch, length, self.heads, self.head).transpose(1, 2), cos, sin)
+        k = rotate(self.k_proj(h).view(batch, length, self.kv_heads, self.head).transpose(1, 2), cos, sin)
+        v = self.v_proj(h).view(batch, length, self.kv_heads, self.head).transpose(1, 2)
+        group = self.heads // self.kv_heads
+        k, v = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
+        scores = (q @ k.transpose(-1, -2)) / math.sqrt(self.head) + mask
+        attended = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, length, -1)
+        x = x + self.o_proj(attended)
+        h = self.post_attention_layernorm(x)
+        return x + self.down_proj(F.silu(self.gate_proj(h)) * self.up_proj(h))
+
+
+class Decoder(nn.Module):
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = shape
+        self.embed_tokens = nn.Embedding(shape["vocab_size"], shape["hidden_size"])
+        self.layers = nn.ModuleList(Layer(shape) for _ in range(shape["layers"]))
+        self.norm = RmsNorm(shape["hidden_size"])
+        self.lm_head = nn.Linear(shape["hidden_size"], shape["vocab_size"], bias=False)
+        for module in self.modules():
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(module.weight, std=0.02)
+        # Tied input and output embeddings (as Qwen2.5's small models have them): a head that moves a
+        # prompt token's embedding to the answer position scores that same token, so copying values
+        # from the ask (ids, names, numbers) is learned in hundreds of steps rather than thousands.
+        self.lm_head.weight = self.embed_tokens.weight
+
+    def forward(self, ids):
+        length = ids.shape[1]
+        head = self.shape["hidden_size"] // self.shape["heads"]
+        half = torch.arange(head // 2, dtype=torch.float32)
+        angles = torch.arange(length, dtype=torch.float32)[:, None] / torch.pow(10000.0, 2.0 * half / head)[None, :]
+        cos, sin = angles.cos(), angles.sin()
+        mask = torch.full((length, length), float("-inf")).triu(1)
+        x = self.embed_tokens(ids)
+        for layer in self.layers:
+            x = layer(x, cos, sin, mask)
+        return self.lm_head(self.norm(x))
+
+    def named_weights(self):
+        """The weights under the ONNX initializer names slmgw-modelgen uses, in torch's [out, in] layout."""
+        yield "model.embed_tokens.weight", self.embed_tokens.weight
+        for index, layer in enumerate(self.layers):
+            prefix = f"model.layers.{index}"
+            yield f"{prefix}.input_layernorm.weight", layer.input_layernorm.weight
+            for name in ("q_proj", "k_proj", "v_proj", "o_proj"):
+                yield f"{prefix}.attn.{name}.weight", getattr(layer, name).weight
+            yield f"{prefix}.post_attention_layernorm.weight", layer.post_attention_layernorm.weight
+            for name in ("gate_proj", "up_proj", "down_proj"):
+                yield f"{prefix}.mlp.{name}.weight", getattr(layer, name).weight
+        yield "model.norm.weight", self.norm.weight
+        yield "lm_head.weight", self.lm_head.weight
+
+
+def batches(examples, batch_size, rng):
+    """Shuffled batches of similar length, padded to the longest (the padding is never a target)."""
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i]["ids"]) + rng.random())
+    chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(chunks)
+    for chunk in chunks:
+        longest = max(len(examples[i]["ids"]) for i in chunk)
+        ids = torch.zeros((len(chunk), longest), dtype=torch.long)
+        targets = torch.full((len(chunk), longest), -100, dtype=torch.long)
+        for row, i in enumerate(chunk):
+            sequence, start = examples[i]["ids"], examples[i]["target_start"]
+            ids[row, :len(sequence)] = torch.tensor(sequence)
+            targets[row, start - 1:len(sequence) - 1] = torch.tensor(sequence[start:])
+        yield ids, targets
+
+
+def resident_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def report(**fields):
+    print(json.dumps(fields), flush=True)
+
+
+def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, max_memory_mb):
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    model = Decoder(shape)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    warmup = max(1, steps // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps)))
+    started, step = time.monotonic(), 0
+    while step < steps:
+        for ids, targets in batches(examples, batch_size, rng):
+            logits = model(ids)
+            loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1), ignore_index=-100)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            step += 1
+            elapsed = time.monotonic() - started
+            if step % 5 == 0 or step == steps:
+                report(step=step, steps=steps, loss=round(loss.item(), 4), elapsed_s=round(elapsed, 1), rss_mb=round(resident_mb()))
+            if resident_mb() > max_memory_mb:
+                raise MemoryError(f"training used {resident_mb():.0f} MB, over the job's limit of {max_memory_mb} MB")
+            if elapsed > max_seconds:
+                report(stopped="time limit", step=step, elapsed_s=round(elapsed, 1))
+                return model
+            if step == steps:
+                break
+    return model
+
+
+def save(model, path):
+    index, offset = [], 0
+    with open(path + ".bin", "wb") as data:
+        for name, tensor in model.named_weights():
+            values = tensor.detach().to(torch.float32).contiguous()
+            data.write(values.numpy().astype("<f4").tobytes())
+            index.append({"name": name, "shape": list(values.shape), "offset": offset})
+            offset += values.numel() * 4
+    with open(path + ".json", "w") as manifest:
+        json.dump({"format": "float32-le", "tensors": index}, manifest)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--shape", required=True, help="the decoder's shape as JSON")
+    parser.add_argument("--out", required=True, help="weights path without extension")
+    parser.add_argument("--steps", type=int, required=True)
+    parser.add_argument("--batch-size", type=int, required=True)
+    parser.add_argument("--learning-rate", type=float, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--max-seconds", type=float, required=True)
+    parser.add_argument("--max-memory-mb", type=float, required=True)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    with open(args.data) as lines:
+        examples = [json.loads(line) for line in lines if line.strip()]
+    if not examples:
+        report(error="no training examples")
+        return 1
+    model = train(examples, json.loads(args.shape), args.steps, args.batch_size, args.learning_rate,
+                  args.seed, args.max_seconds, args.max_memory_mb)
+    save(model, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.ML.OnnxRuntimeGenAI;
+using SlmGateway.ModelGen;
+
+namespace SlmGateway.Distill;
+
+/// <summary>
+/// The job's stages: write the specialist's tokenizer and chat template, tokenize the examples as the
+/// gateway will render them, train (the engine process), write the trained weights as a GenAI model
+/// folder, answer the held-back examples with it, and write <c>distill_report.json</c> last: a folder
+/// with a report is complete.
+/// </summary>
+internal static class SpecialistDistiller
+{
+    public const int VocabularySize = 259;
+    public const string ReportFile = "distill_report.json";
+
+    public static int Run(DistillJob job, ProgressWriter progress)
+    {
+        Process.GetCurrentProcess().PriorityClass = ProcessPriorityClass.Idle;
+        var started = Stopwatch.StartNew();
+        var shape = new DecoderShape(
+            "specialist", VocabularySize, job.Shape.HiddenSize, job.Shape.Layers, job.Shape.Heads, job.Shape.KvHeads, job.Shape.IntermediateSize, job.Shape.ContextLength);
+        var endOfTurn = new ByteLevelVocabulary(VocabularySize).Specials[ByteLevelVocabulary.ImEnd];
+        var work = Directory.CreateDirectory(job.ScratchDir);
+        try
+        {
+            progress.Stage("prepare");
+            ModelFolderWriter.Write(shape, new RandomWeights(VocabularySize, job.Seed, new HashSet<int>()), work.FullName, ChatMlTemplate.Specialist, "slmgw-distill tokenizer");
+            List<TokenizedExample> training, validation;
+            int skipped;
+            using (var model = new Model(work.FullName))
+            using (var tokenizer = new Tokenizer(model))
+            {
+                (training, skipped) = ChatExamples.Read(job.TrainingFile, tokenizer, endOfTurn, shape.ContextLength);
+                validation = job.ValidationFile is { } file && File.Exists(file) ? ChatExamples.Read(file, tokenizer, endOfTurn, shape.ContextLength).Examples : [];
+            }
+
+            if (training.Count == 0)
+            {
+                progress.Failed($"no usable training examples in {job.TrainingFile} ({skipped} skipped)");
+                return 1;
+            }
+
+            var examplesPath = Path.Combine(work.FullName, "examples.jsonl");
+            File.WriteAllLines(examplesPath, training.Select(example => new JsonObject
+            {
+                ["ids"] = new JsonArray(example.Ids.Select(id => (JsonNode)id).ToArray()),
+                ["target_start"] = example.TargetStart,
+            }.ToJsonString()));
+            progress.Stage("tokenized", new JsonObject { ["training"] = training.Count, ["validation"] = validation.Count, ["skipped"] = skipped });
+
+            var trainingStarted = started.Elapsed;
+            var weights = Path.Combine(work.FullName, "weights");
+            TrainingEngine.Train(job, examplesPath, weights, progress);
+            var trainingSeconds = (started.Elapsed - trainingStarted).TotalSeconds;
+
+            progress.Stage("write");
+            Directory.CreateDirectory(job.OutputDir);
+            File.Delete(Path.Combine(job.OutputDir, ReportFile));
+            ModelFolderWriter.Write(shape, new TrainedWeights(weights), job.OutputDir, ChatMlTemplate.Specialist, "slmgw-distill");
+
+            progress.Stage("evaluate", new JsonObject { ["validation"] = validation.Count });
+            int exact;
+            using (var trained = new Model(job.OutputDir))
+            {
+                exact = SpecialistEvaluator.CountExact(trained, validation);
+            }
+
+            var report = new JsonObject
+            {
+                ["training_examples"] = training.Count,
+                ["validation_examples"] = validation.Count,
+                ["skipped_examples"] = skipped,
+                ["validation_exact"] = exact,
+                ["validation_exact_share"] = validation.Count == 0 ? null : Math.Round((double)exact / validation.Count, 4),
+                ["steps"] = job.Steps,
+                ["training_seconds"] = Math.Round(trainingSeconds, 1),
+                ["total_seconds"] = Math.Round(started.Elapsed.TotalSeconds, 1),
+                ["model_bytes"] = new FileInfo(Path.Combine(job.OutputDir, ModelFolderWriter.ModelFile)).Length,
+                ["shape"] = JsonSerializer.SerializeToNode(job.Shape, DistillJob.Json),
+            };
+            File.WriteAllText(Path.Combine(job.OutputDir, ReportFile), report.ToJsonString(DistillJob.Json));
+            progress.Stage("done", report);
+            return 0;
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+}
