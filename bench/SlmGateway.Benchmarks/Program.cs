@@ -34,7 +34,7 @@ static int Usage()
                SlmGateway.Benchmarks cluster-eval [--data ../shared/data] [--similarity 0.6,0.7,0.8]
                SlmGateway.Benchmarks replay [--data ../shared/data | --file calls.jsonl] [--limit N] [--model-dir models/tiny-random]
                                             [--shadow-rate 1] [--min-samples 5] [--max-output-tokens 64]
-               SlmGateway.Benchmarks distill-replay [--observe 300] [--shadow 40] [--serve 100] [--steps 500] [--python python3]
+               SlmGateway.Benchmarks distill-replay [--observe 500] [--shadow 40] [--serve 100] [--steps 4000] [--python python3]
                SlmGateway.Benchmarks soak [--minutes 10] [--rate 185]
                SlmGateway.Benchmarks fuzz [--cases 50000] [--seed 1]
                SlmGateway.Benchmarks redaction-eval [--file labelled.jsonl]

@@ -21,7 +21,7 @@ internal sealed class DistillJob
 
     public SpecialistShape Shape { get; set; } = new();
 
-    public int Steps { get; set; } = 3000;
+    public int Steps { get; set; } = 4000;
 
     public int BatchSize { get; set; } = 16;
 

@@ -24,11 +24,18 @@ internal static class DistillationReplay
     public static async Task<int> RunAsync(string[] args)
     {
         int Count(string name, int fallback) => Replay.Option(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
-        var (observeCalls, shadowCalls, serveCalls) = (Count("--observe", 300), Count("--shadow", 40), Count("--serve", 100));
+        var (observeCalls, shadowCalls, serveCalls) = (Count("--observe", 500), Count("--shadow", 40), Count("--serve", 100));
         var observe = AgentWorkload.Generate(observeCalls, seed: 1);
-        var shadow = AgentWorkload.Generate(shadowCalls, seed: 2);
-        var serve = AgentWorkload.Generate(serveCalls, seed: 3);
-        var answers = observe.Concat(shadow).Concat(serve).ToDictionary(call => Replay.LastUserText(call.Request), call => call.Answer, StringComparer.Ordinal);
+        var seen = observe.Select(call => Replay.LastUserText(call.Request)).ToHashSet(StringComparer.Ordinal);
+
+        // Fresh calls only: an ask the agent already sent while the loop observed would measure memory, not the specialist.
+        var shadow = AgentWorkload.Generate(shadowCalls, seed: 2).Where(call => seen.Add(Replay.LastUserText(call.Request))).ToList();
+        var serve = AgentWorkload.Generate(serveCalls, seed: 3).Where(call => seen.Add(Replay.LastUserText(call.Request))).ToList();
+        var answers = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var call in observe.Concat(shadow).Concat(serve))
+        {
+            answers[Replay.LastUserText(call.Request)] = call.Answer;
+        }
 
         await using var teacher = await FakeUpstream.StartAsync(record: false);
         teacher.Handler = (context, request, _) => OpenAiResponses.WriteJsonAsync(context.Response, 200, Completion(answers[Replay.LastUserText(JsonNode.Parse(request.Body)!.AsObject())]));
@@ -56,7 +63,7 @@ internal static class DistillationReplay
             "--SlmGateway:Loop:Promotion:Interval=01:00:00",
             $"--SlmGateway:Loop:Distillation:OutputPath={Path.Combine(work.FullName, "specialists")}",
             $"--SlmGateway:Loop:Distillation:Python={Replay.Option(args, "--python") ?? "python3"}",
-            $"--SlmGateway:Loop:Distillation:Steps={Count("--steps", 500)}",
+            $"--SlmGateway:Loop:Distillation:Steps={Count("--steps", 4000)}",
             "--SlmGateway:Auth:AdminKeys:0:Id=replay",
             $"--SlmGateway:Auth:AdminKeys:0:Sha256={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(adminKey)))}",
             "--Serilog:MinimumLevel:Default=Warning");
@@ -80,14 +87,14 @@ internal static class DistillationReplay
         Console.WriteLine($"phase 3 (shadow): {shadow.Count} fresh calls to 'auto', each answered remotely and shadowed by its cluster's specialist");
         await SendAllAsync(client, shadow);
         await WaitForLoopAsync(client);
+        // Read before the policy runs: a promotion starts the cluster's evidence afresh.
+        var shadowStats = (await Replay.SendAsync(client, HttpMethod.Get, "/admin/clusters"))["data"]!.AsArray()
+            .ToDictionary(c => taskOfCluster.GetValueOrDefault((long)c!["id"]!, "other"), c => c!["shadow"]!.AsArray().FirstOrDefault());
         var changes = (await Replay.SendAsync(client, HttpMethod.Post, "/admin/loop/evaluate"))["changes"]!.AsArray();
         foreach (var change in changes)
         {
             Console.WriteLine($"  cluster {change!["cluster"]} ({taskOfCluster[(long)change["cluster"]!]}) -> {change["to"]} ({change["model"]}): {change["evidence"]!.ToJsonString()}");
         }
-
-        var shadowStats = (await Replay.SendAsync(client, HttpMethod.Get, "/admin/clusters"))["data"]!.AsArray()
-            .ToDictionary(c => taskOfCluster.GetValueOrDefault((long)c!["id"]!, "other"), c => c!["shadow"]!.AsArray().FirstOrDefault());
 
         Console.WriteLine($"phase 4 (serve): {serve.Count} fresh calls to 'auto', every answer checked against the correct one");
         var after = await SendAllAsync(client, serve);

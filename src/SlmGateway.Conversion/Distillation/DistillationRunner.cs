@@ -209,7 +209,18 @@ internal sealed partial class DistillationRunner(
 
     private void RegisterSaved(SpecialistManifest manifest)
     {
-        foreach (var (name, folder, clusterId) in manifest.Read())
+        IReadOnlyList<(string Name, string Folder, long ClusterId)> saved;
+        try
+        {
+            saved = manifest.Read();
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            LogNotRestored(logger, "specialists.json", ex.Message);
+            return;
+        }
+
+        foreach (var (name, folder, clusterId) in saved)
         {
             try
             {
