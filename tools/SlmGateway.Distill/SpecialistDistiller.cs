@@ -19,7 +19,7 @@ internal static class SpecialistDistiller
 
     public static int Run(DistillJob job, ProgressWriter progress)
     {
-        Process.GetCurrentProcess().PriorityClass = ProcessPriorityClass.Idle;
+        IdlePriority.Lower();
         var started = Stopwatch.StartNew();
         var shape = new DecoderShape(
             "specialist", VocabularySize, job.Shape.HiddenSize, job.Shape.Layers, job.Shape.Heads, job.Shape.KvHeads, job.Shape.IntermediateSize, job.Shape.ContextLength);

@@ -309,7 +309,7 @@ internal sealed partial class DistillationRunner(
         }
     }
 
-    /// <summary>The lowest CPU priority (nice 19 on Linux), inherited by the training engine it starts.</summary>
+    /// <summary>Nice 19 from the start; the runner itself then moves to the idle scheduling policy, which the training engine inherits.</summary>
     private static void LowerPriority(Process process)
     {
         try
