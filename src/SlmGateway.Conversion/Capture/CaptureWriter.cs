@@ -88,8 +88,11 @@ internal sealed partial class CaptureWriter(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            // The server has stopped, so no request needs the cores any more: the drain runs on the thread
+            // pool at normal priority, where the idle-policy thread would get almost no time from a
+            // machine that other replicas or processes keep busy, and calls would be left unwritten.
             using var drain = new CancellationTokenSource(DrainOnStop);
-            await WriteAvailableAsync(batch, drain.Token);
+            await Task.Run(() => WriteAvailableAsync(batch, drain.Token), CancellationToken.None);
         }
     }
 

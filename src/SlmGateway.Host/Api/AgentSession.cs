@@ -9,7 +9,7 @@ namespace SlmGateway.Host.Api;
 
 /// <summary>
 /// The agent session a routed chat request belongs to: found before planning (its tier steers the
-/// route), and raised after the answer when the step was served at a higher tier than before.
+/// route), and recorded as the answer starts when the step is a first one or moves the session to a higher tier.
 /// </summary>
 internal readonly record struct AgentSession(string Key, bool Continues, SessionTier? Tier)
 {
@@ -32,10 +32,23 @@ internal readonly record struct AgentSession(string Key, bool Continues, Session
         return new AgentSession(key, continues, continues ? await services.GetRequiredService<ISessionTiers>().FindAsync(key, context.RequestAborted) : null);
     }
 
-    /// <summary>Records the tier that served the step: always for a first step, for a later one when it moves the session's.</summary>
-    public async ValueTask RecordAsync(HttpContext context, RequestTrace trace)
+    /// <summary>
+    /// Records the tier that serves the step (always for a first step, for a later one when it moves
+    /// the session's) as the answer starts, before its first byte leaves: an agent that sends its next
+    /// step the moment it reads this answer, to this replica or another, finds the session recorded.
+    /// </summary>
+    public void RecordWhenAnswered(HttpContext context, RequestTrace trace) =>
+        context.Response.OnStarting(
+            static state =>
+            {
+                var (session, ctx, t) = ((AgentSession, HttpContext, RequestTrace))state;
+                return session.RecordAsync(ctx, t).AsTask();
+            },
+            (this, context, trace));
+
+    private async ValueTask RecordAsync(HttpContext context, RequestTrace trace)
     {
-        if (trace.Route is { } served && (!Continues || SessionTier.Moves(Tier, served)))
+        if (context.Response.StatusCode is >= 200 and < 300 && trace.Route is { } served && (!Continues || SessionTier.Moves(Tier, served)))
         {
             await context.RequestServices.GetRequiredService<ISessionTiers>().RecordAsync(Key, new SessionTier(served, trace.Model), !Continues, CancellationToken.None);
         }

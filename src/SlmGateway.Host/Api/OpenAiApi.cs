@@ -89,16 +89,13 @@ internal static class OpenAiApi
         }
 
         trace.Plan = plan;
+        session?.RecordWhenAnswered(context, trace);
         context.Features.Get<CaptureFeature>()?.RecordRequest(body.Memory, parsed.Chat);
         var request = new GatewayRequest(endpoint, parsed.Model, body.Memory, parsed.Chat, parsed.Stream, trace.ClientKeyId) { Shape = shape };
         var outcome = await context.RequestServices.GetRequiredService<RouteExecutor>().ExecuteAsync(context, request, plan, trace);
         if (!outcome.Committed && outcome.Error is { } error)
         {
             await ErrorWriter.WriteAsync(context.Response, error, outcome.RetryAfter);
-        }
-        else if (outcome.Committed && session is { } served)
-        {
-            await served.RecordAsync(context, trace);
         }
     }
 

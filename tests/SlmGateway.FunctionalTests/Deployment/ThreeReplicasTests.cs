@@ -46,6 +46,9 @@ public sealed class ThreeReplicasTests(PostgresServer postgres) : IAsyncLifetime
             "--SlmGateway:Routing:Prices:gpt-4o-mini:InputPerMillion=1000", "--SlmGateway:Routing:Prices:gpt-4o-mini:OutputPerMillion=1000",
             "--SlmGateway:Routing:Sessions:Store=postgres", $"--SlmGateway:Routing:Sessions:ConnectionString={_database}",
             "--SlmGateway:Limits:Store=redis", $"--SlmGateway:Limits:Redis={_redis.Configuration}",
+            // Counts, not Redis's latency, are under test: on two busy cores a cold first call can outlast
+            // the 250 ms default, and failing open would let a request through uncounted.
+            "--SlmGateway:Limits:Timeout=00:00:05", "--SlmGateway:Limits:WhenUnavailable=closed",
             "--SlmGateway:Loop:Capture:Enabled=true", "--SlmGateway:Loop:Capture:Store=postgres", $"--SlmGateway:Loop:Capture:ConnectionString={_database}",
             "--SlmGateway:Loop:Capture:RefreshInterval=00:00:01", "--SlmGateway:Loop:Promotion:Automatic=false",
             "--SlmGateway:Auth:AdminKeys:0:Id=admin", $"--SlmGateway:Auth:AdminKeys:0:Sha256={LoopStore.AdminKeySha256}",

@@ -138,8 +138,10 @@ public sealed class KeyLimitsTests(RedisServer redis) : IAsyncLifetime
         Assert.Matches($"slmgw_limits_unavailable_total{{[^}}]*outcome=\"{(policy == "open" ? "allowed" : "refused")}\"", await client.GetStringAsync("/metrics"));
     }
 
+    /// <summary>Redis shared, given time to answer and failing closed: a slow answer on a busy machine shows as a 503, never as an uncounted request.</summary>
     private GatewaySettings Shared(params (string Name, string Value)[] limits) =>
-        Settings(limits).Set("SlmGateway:Limits:Store", "redis").Set("SlmGateway:Limits:Redis", redis.Configuration);
+        Settings(limits).Set("SlmGateway:Limits:Store", "redis").Set("SlmGateway:Limits:Redis", redis.Configuration)
+            .Set("SlmGateway:Limits:Timeout", "00:00:05").Set("SlmGateway:Limits:WhenUnavailable", "closed");
 
     private GatewaySettings Settings(params (string Name, string Value)[] limits)
     {
