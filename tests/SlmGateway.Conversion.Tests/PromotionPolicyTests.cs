@@ -8,18 +8,23 @@ public sealed class PromotionPolicyTests
     private static readonly PromotionOptions Options = new() { Agreement = 0.9, MinSamples = 20, DemoteEscalationRate = 0.3, MinLiveSamples = 10 };
 
     [Theory]
-    [InlineData(20, 18, true)]
-    [InlineData(20, 17, false)]
-    [InlineData(19, 19, false)]
-    public void ObservedCluster_IsPromotedOnEnoughAgreeingSamples(long samples, long agreed, bool promoted)
+    [InlineData(20, 20, 18, true)]
+    [InlineData(20, 20, 17, false)]
+    [InlineData(19, 19, 19, false)]
+    // Answers that fail validation would be escalated, not sent: agreement counts among those that pass...
+    [InlineData(20, 15, 14, true)]
+    [InlineData(20, 15, 13, false)]
+    // ...once at least 1 - DemoteEscalationRate pass, so that the escalations would not demote the cluster at once.
+    [InlineData(20, 13, 13, false)]
+    public void ObservedCluster_IsPromotedOnEnoughAgreeingSamples(long samples, long validated, long agreed, bool promoted)
     {
-        var changes = PromotionPolicy.Decide([Cluster(ClusterStates.Observed)], [new ShadowStats(1, "slm", samples, agreed, samples, 0.9)], [], Options, 1000);
+        var changes = PromotionPolicy.Decide([Cluster(ClusterStates.Observed)], [new ShadowStats(1, "slm", samples, agreed, validated, 0.9)], [], Options, 1000);
 
         Assert.Equal(promoted, changes.Count == 1);
         if (promoted)
         {
             Assert.Equal((ClusterStates.Promoted, "slm", "policy"), (changes[0].ToState, changes[0].Model, changes[0].Actor));
-            Assert.Contains("\"agreement\":0.9", changes[0].Evidence, StringComparison.Ordinal);
+            Assert.Contains($"\"validated_agreement\":{Math.Round((double)agreed / validated, 4).ToString(System.Globalization.CultureInfo.InvariantCulture)}", changes[0].Evidence, StringComparison.Ordinal);
         }
     }
 

@@ -20,11 +20,18 @@ internal sealed record TokenizedExample(int[] Ids, int TargetStart)
 
 internal static class ChatExamples
 {
-    /// <summary>Tokenizes every line of a fine-tuning file; lines that do not end with an assistant answer, or do not fit the context, are counted as skipped.</summary>
-    public static (List<TokenizedExample> Examples, int Skipped) Read(string path, Tokenizer tokenizer, int endOfTurn, int contextLength)
+    /// <summary>The examples of a fine-tuning file, their redaction placeholders filled with surrogates.</summary>
+    public static List<string> ReadLines(string path, Random random) =>
+        File.ReadLines(path).Where(line => line.Length > 0).Select(line => RedactionSurrogates.Fill(line, random)).ToList();
+
+    /// <summary>
+    /// Tokenizes the examples; those that do not end with an assistant answer, or do not fit the
+    /// context, are counted as skipped.
+    /// </summary>
+    public static (List<TokenizedExample> Examples, int Skipped) Tokenize(IEnumerable<string> lines, Tokenizer tokenizer, int endOfTurn, int contextLength)
     {
         var (examples, skipped) = (new List<TokenizedExample>(), 0);
-        foreach (var line in File.ReadLines(path).Where(line => line.Length > 0))
+        foreach (var line in lines)
         {
             var example = Tokenize(line, tokenizer, endOfTurn);
             if (example is null || example.Ids.Length > contextLength)
@@ -39,7 +46,19 @@ internal static class ChatExamples
         return (examples, skipped);
     }
 
-    private static TokenizedExample? Tokenize(string line, Tokenizer tokenizer, int endOfTurn)
+    /// <summary>An example as the request the agent sent and the teacher's answer, or null when it is not a chat ending with an answer.</summary>
+    public static (ChatCompletionRequest Request, ChatMessage Answer)? Answer(string line)
+    {
+        if (Parse(line) is not { Messages: { } messages } request)
+        {
+            return null;
+        }
+
+        return (new ChatCompletionRequest { Messages = messages[..^1], Tools = request.Tools }, messages[^1]);
+    }
+
+    /// <summary>A line that is a chat ending with an assistant answer, or null.</summary>
+    private static ChatCompletionRequest? Parse(string line)
     {
         ChatCompletionRequest? request;
         try
@@ -51,7 +70,12 @@ internal static class ChatExamples
             return null;
         }
 
-        if (request?.Messages is not { Count: >= 2 } messages || messages[^1].Role != "assistant")
+        return request?.Messages is { Count: >= 2 } messages && messages[^1].Role == "assistant" ? request : null;
+    }
+
+    private static TokenizedExample? Tokenize(string line, Tokenizer tokenizer, int endOfTurn)
+    {
+        if (Parse(line) is not { Messages: { } messages } request)
         {
             return null;
         }

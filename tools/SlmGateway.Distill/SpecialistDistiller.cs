@@ -8,9 +8,11 @@ namespace SlmGateway.Distill;
 
 /// <summary>
 /// The job's stages: write the specialist's tokenizer and chat template, tokenize the examples as the
-/// gateway will render them, train (the engine process), write the trained weights as a GenAI model
-/// folder, answer the held-back examples with it, and write <c>distill_report.json</c> last: a folder
-/// with a report is complete.
+/// gateway will render them (redaction placeholders filled with surrogates, copy variants added:
+/// <see cref="TrainingSet"/>), train (the engine process), write the trained weights as a GenAI model
+/// folder, answer the held-back examples with it, and write <c>distill_report.json</c> last (with the
+/// answer fields the teacher took from the request, which the gateway then checks): a folder with a
+/// report is complete.
 /// </summary>
 internal static class SpecialistDistiller
 {
@@ -29,28 +31,26 @@ internal static class SpecialistDistiller
         {
             progress.Stage("prepare");
             ModelFolderWriter.Write(shape, new RandomWeights(VocabularySize, job.Seed, new HashSet<int>()), work.FullName, ChatMlTemplate.Specialist, "slmgw-distill tokenizer");
-            List<TokenizedExample> training, validation;
-            int skipped;
+            TrainingSet set;
             using (var model = new Model(work.FullName))
             using (var tokenizer = new Tokenizer(model))
             {
-                (training, skipped) = ChatExamples.Read(job.TrainingFile, tokenizer, endOfTurn, shape.ContextLength);
-                validation = job.ValidationFile is { } file && File.Exists(file) ? ChatExamples.Read(file, tokenizer, endOfTurn, shape.ContextLength).Examples : [];
+                set = TrainingSet.Read(job, tokenizer, endOfTurn, shape.ContextLength);
             }
 
-            if (training.Count == 0)
+            if (set.Originals == 0)
             {
-                progress.Failed($"no usable training examples in {job.TrainingFile} ({skipped} skipped)");
+                progress.Failed($"no usable training examples in {job.TrainingFile} ({set.Skipped} skipped)");
                 return 1;
             }
 
             var examplesPath = Path.Combine(work.FullName, "examples.jsonl");
-            File.WriteAllLines(examplesPath, training.Select(example => new JsonObject
+            File.WriteAllLines(examplesPath, set.Training.Select(example => new JsonObject
             {
                 ["ids"] = new JsonArray(example.Ids.Select(id => (JsonNode)id).ToArray()),
                 ["target_start"] = example.TargetStart,
             }.ToJsonString()));
-            progress.Stage("tokenized", new JsonObject { ["training"] = training.Count, ["validation"] = validation.Count, ["skipped"] = skipped });
+            progress.Stage("tokenized", new JsonObject { ["training"] = set.Originals, ["variants"] = set.Training.Count - set.Originals, ["validation"] = set.Validation.Count, ["skipped"] = set.Skipped });
 
             var trainingStarted = started.Elapsed;
             var weights = Path.Combine(work.FullName, "weights");
@@ -62,25 +62,28 @@ internal static class SpecialistDistiller
             File.Delete(Path.Combine(job.OutputDir, ReportFile));
             ModelFolderWriter.Write(shape, new TrainedWeights(weights), job.OutputDir, ChatMlTemplate.Specialist, "slmgw-distill");
 
-            progress.Stage("evaluate", new JsonObject { ["validation"] = validation.Count });
+            progress.Stage("evaluate", new JsonObject { ["validation"] = set.Validation.Count });
             int exact;
             using (var trained = new Model(job.OutputDir))
             {
-                exact = SpecialistEvaluator.CountExact(trained, validation);
+                exact = SpecialistEvaluator.CountExact(trained, set.Validation);
             }
 
             var report = new JsonObject
             {
-                ["training_examples"] = training.Count,
-                ["validation_examples"] = validation.Count,
-                ["skipped_examples"] = skipped,
+                ["training_examples"] = set.Originals,
+                ["copy_variants"] = set.Training.Count - set.Originals,
+                ["validation_examples"] = set.Validation.Count,
+                ["skipped_examples"] = set.Skipped,
                 ["validation_exact"] = exact,
-                ["validation_exact_share"] = validation.Count == 0 ? null : Math.Round((double)exact / validation.Count, 4),
+                ["validation_exact_share"] = set.Validation.Count == 0 ? null : Math.Round((double)exact / set.Validation.Count, 4),
                 ["steps"] = job.Steps,
                 ["training_seconds"] = Math.Round(trainingSeconds, 1),
                 ["total_seconds"] = Math.Round(started.Elapsed.TotalSeconds, 1),
                 ["model_bytes"] = new FileInfo(Path.Combine(job.OutputDir, ModelFolderWriter.ModelFile)).Length,
                 ["shape"] = JsonSerializer.SerializeToNode(job.Shape, DistillJob.Json),
+                ["grounded_fields"] = new JsonArray(set.Grounded.Select(field => (JsonNode)field).ToArray()),
+                ["copied_fields"] = new JsonArray(set.Copied.Select(field => (JsonNode)field).ToArray()),
             };
             File.WriteAllText(Path.Combine(job.OutputDir, ReportFile), report.ToJsonString(DistillJob.Json));
             progress.Stage("done", report);

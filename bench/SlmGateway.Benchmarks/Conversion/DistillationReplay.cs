@@ -129,8 +129,8 @@ internal static class DistillationReplay
     {
         var promotedModels = changes.Where(c => (string?)c!["to"] == "promoted").Select(c => (string?)c!["model"]).ToHashSet();
         Console.WriteLine();
-        Console.WriteLine("| task | examples | training s | model MB | held-back exact | shadow agreed (fresh) | promoted | served locally | local answers wrong | all answers right |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| task | examples | training s | model MB | held-back exact | shadow agreed / validated / fresh | promoted | served locally | escalated | local answers wrong | all answers right |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var task in AgentWorkload.Tasks)
         {
             var report = jobs.GetValueOrDefault(task)?["report"];
@@ -138,14 +138,14 @@ internal static class DistillationReplay
             var served = after.Where(s => s.Task == task).ToList();
             var local = served.Where(s => s.Route == "local").ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {task} | {report?["training_examples"]} | {report?["training_seconds"]} | {(double?)report?["model_bytes"] / 1e6:F1} | {report?["validation_exact"]}/{report?["validation_examples"]} | {stats?["agreed"]}/{stats?["samples"]} | {(promotedModels.Contains((string?)jobs.GetValueOrDefault(task)?["model"]) ? "yes" : "no")} | {local.Count}/{served.Count} | {local.Count(s => !s.Right)} | {served.Count(s => s.Right)}/{served.Count} |"));
+                $"| {task} | {report?["training_examples"]} | {report?["training_seconds"]} | {(double?)report?["model_bytes"] / 1e6:F1} | {report?["validation_exact"]}/{report?["validation_examples"]} | {stats?["agreed"]}/{stats?["schema_valid"]}/{stats?["samples"]} | {(promotedModels.Contains((string?)jobs.GetValueOrDefault(task)?["model"]) ? "yes" : "no")} | {local.Count}/{served.Count} | {served.Count(s => s.Reason.StartsWith("escalated_", StringComparison.Ordinal))} | {local.Count(s => !s.Right)} | {served.Count(s => s.Right)}/{served.Count} |"));
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"served locally: before {before.Count(s => s.Route == "local")}/{before.Count}, after {after.Count(s => s.Route == "local")}/{after.Count} ({(double)after.Count(s => s.Route == "local") / after.Count:P1}); wrong answers after: {after.Count(s => !s.Right)} ({after.Count(s => s.Route == "local" && !s.Right)} of them local)"));
     }
 
-    private sealed record Served(string Task, string Route, bool Right);
+    private sealed record Served(string Task, string Route, string Reason, bool Right);
 
     private static async Task<List<Served>> SendAllAsync(HttpClient client, List<AgentCall> calls)
     {
@@ -156,7 +156,7 @@ internal static class DistillationReplay
             using var response = await client.SendAsync(message, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             var right = response.IsSuccessStatusCode && IsRight(JsonNode.Parse(body)!["choices"]![0]!["message"]!.AsObject(), calls[i].Answer);
-            results[i] = new Served(calls[i].Task, Replay.Header(response, "x-slmgw-route"), right);
+            results[i] = new Served(calls[i].Task, Replay.Header(response, "x-slmgw-route"), Replay.Header(response, "x-slmgw-reason"), right);
         });
         return [.. results];
     }

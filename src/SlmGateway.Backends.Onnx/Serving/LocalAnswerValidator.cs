@@ -10,12 +10,14 @@ namespace SlmGateway.Backends.Onnx.Serving;
 /// <summary>
 /// Checks a local answer before it leaves, when a remote model could take over: a required tool call
 /// is there, every call names a declared tool with arguments valid against its schema, JSON output
-/// is valid against the requested schema, and the model was confident enough.
+/// is valid against the requested schema, the model's grounded fields hold values taken from the
+/// request (<see cref="AnswerGrounding"/>), and the model was confident enough.
 /// </summary>
 internal static class LocalAnswerValidator
 {
-    /// <summary>Why the answer must not be served (<c>tool_call</c>, <c>schema</c> or <c>confidence</c>, with details), or null.</summary>
-    public static (string Kind, string Detail)? Check(LocalAnswer answer, ChatCompletionRequest request, LocalChatPlan plan, Confidence? confidence, AnswerBar bar)
+    /// <summary>Why the answer must not be served (<c>tool_call</c>, <c>schema</c>, <c>grounding</c> or <c>confidence</c>, with details), or null.</summary>
+    public static (string Kind, string Detail)? Check(
+        LocalAnswer answer, ChatCompletionRequest request, LocalChatPlan plan, IReadOnlyCollection<string> grounded, Confidence? confidence, AnswerBar bar)
     {
         if (plan.Mode is OutputMode.ToolCallsInText or OutputMode.GuidedToolCall && ToolCallProblem(answer, request, plan) is { } toolProblem)
         {
@@ -25,6 +27,11 @@ internal static class LocalAnswerValidator
         if (plan.Mode == OutputMode.Json && SchemaProblem(answer.Content, request.ResponseFormat!) is { } schemaProblem)
         {
             return ("schema", schemaProblem);
+        }
+
+        if (AnswerGrounding.Problem(answer.ToolCalls, answer.Content, request, grounded) is { } ungrounded)
+        {
+            return ("grounding", ungrounded);
         }
 
         if (confidence is not null && (confidence.MeanLogprob < bar.MinConfidenceMean || confidence.MinLogprob < bar.MinConfidenceMin))

@@ -30,6 +30,7 @@ internal sealed partial class DistillationRunner(
 {
     private const int ExportLimit = 100_000;
     private const int KeptRuns = 20;
+    private const string ReportFile = "distill_report.json";
     private readonly SemaphoreSlim _single = new(1, 1);
     private readonly Lock _lock = new();
     private readonly List<DistillationRun> _runs = [];
@@ -195,7 +196,7 @@ internal sealed partial class DistillationRunner(
             return;
         }
 
-        if (exitCode != 0 || !File.Exists(Path.Combine(run.Folder, "distill_report.json")))
+        if (exitCode != 0 || !File.Exists(Path.Combine(run.Folder, ReportFile)))
         {
             run.Finish(DistillationStates.Failed, error: run.Error ?? errors.LastOrDefault() ?? $"exit code {exitCode}");
             return;
@@ -226,7 +227,7 @@ internal sealed partial class DistillationRunner(
             {
                 registration.Add(Specialist(name, folder, clusterId, options.CurrentValue.Distillation));
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or JsonException)
             {
                 LogNotRestored(logger, name, ex.Message);
             }
@@ -242,7 +243,14 @@ internal sealed partial class DistillationRunner(
         MaxConcurrency = 1,
         MaxOutputTokens = settings.MaxOutputTokens,
         Clusters = [clusterId],
+        GroundedFields = GroundedFields(folder),
     };
+
+    /// <summary>The answer fields the job found its teacher took from the request (its report's <c>grounded_fields</c>).</summary>
+    private static List<string> GroundedFields(string folder) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(folder, ReportFile)))?["grounded_fields"] is JsonArray fields
+            ? fields.Select(field => field!.GetValue<string>()).ToList()
+            : [];
 
     private static JsonObject JobSpec(DistillationOptions settings, string folder) => new()
     {

@@ -5,8 +5,10 @@ namespace SlmGateway.Conversion.Promotion;
 
 /// <summary>
 /// The S6 rules. An observed or demoted cluster is promoted to the local model with the best shadow
-/// agreement once that model has <c>MinSamples</c> samples since the cluster's last change and agrees
-/// on at least <c>Agreement</c> of them. A promoted cluster is demoted once, since its promotion, at
+/// agreement once that model has <c>MinSamples</c> samples since the cluster's last change, agrees
+/// on at least <c>Agreement</c> of the answers that pass validation (those serving would send; the
+/// others it escalates), and passes validation on at least 1 − <c>DemoteEscalationRate</c> of them,
+/// so that its own escalations would not demote it at once. A promoted cluster is demoted once, since its promotion, at
 /// least <c>MinLiveSamples</c> of its requests were served locally or escalated and the escalated
 /// share reached <c>DemoteEscalationRate</c>.
 /// </summary>
@@ -43,10 +45,11 @@ internal static class PromotionPolicy
 
             var best = shadow
                 .Where(s => s.ClusterId == cluster.Id && s.Samples >= options.MinSamples)
+                .Where(s => s.ValidatedAgreement >= options.Agreement && s.Validated >= 1 - options.DemoteEscalationRate)
                 .OrderByDescending(s => s.Agreement)
                 .ThenByDescending(s => s.Samples)
                 .FirstOrDefault();
-            if (best is not null && best.Agreement >= options.Agreement)
+            if (best is not null)
             {
                 changes.Add(new ClusterEvent(cluster.Id, nowMs, cluster.State, ClusterStates.Promoted, best.Model, Actor, Evidence(best, options).ToJsonString()));
             }
@@ -59,6 +62,7 @@ internal static class PromotionPolicy
     {
         var evidence = stats.ToJson();
         evidence["promote_at"] = options.Agreement;
+        evidence["min_validated"] = Math.Round(1 - options.DemoteEscalationRate, 4);
         evidence["min_samples"] = options.MinSamples;
         return evidence;
     }

@@ -43,6 +43,12 @@ internal sealed record ShadowStats(long ClusterId, string Model, long Samples, l
 {
     public double Agreement => Samples == 0 ? 0 : (double)Agreed / Samples;
 
+    /// <summary>The share of answers that pass validation: serving would send these and escalate the rest.</summary>
+    public double Validated => Samples == 0 ? 0 : (double)SchemaValid / Samples;
+
+    /// <summary>Agreement among the answers that pass validation: how often what serving sends is right.</summary>
+    public double ValidatedAgreement => SchemaValid == 0 ? 0 : (double)Agreed / SchemaValid;
+
     /// <summary>As the admin API and the promotion evidence show it.</summary>
     public JsonObject ToJson() => new()
     {
@@ -51,6 +57,7 @@ internal sealed record ShadowStats(long ClusterId, string Model, long Samples, l
         ["agreed"] = Agreed,
         ["agreement"] = Math.Round(Agreement, 4),
         ["schema_valid"] = SchemaValid,
+        ["validated_agreement"] = Math.Round(ValidatedAgreement, 4),
         ["mean_similarity"] = Math.Round(MeanSimilarity, 4),
     };
 }

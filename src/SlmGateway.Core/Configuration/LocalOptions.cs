@@ -73,6 +73,14 @@ public sealed class LocalModelOptions
     /// them): it shadows their remote calls, whatever its <see cref="Tasks"/>.
     /// </summary>
     public List<long> Clusters { get; set; } = [];
+
+    /// <summary>
+    /// Answer fields whose values must occur in the request, else the answer is escalated as
+    /// ungrounded: <c>tool.argument</c> for a tool call's top-level argument, <c>content.field</c> for
+    /// a top-level field of a JSON answer. A distilled specialist gets the fields its teacher took
+    /// from the request in its training examples.
+    /// </summary>
+    public List<string> GroundedFields { get; set; } = [];
 }
 
 /// <summary>A LoRA adapter of a local model and the task clusters (conversion loop ids) it serves.</summary>

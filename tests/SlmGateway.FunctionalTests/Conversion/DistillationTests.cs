@@ -65,6 +65,8 @@ public sealed class DistillationTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal("completed", job.GetProperty("state").GetString());
         var report = job.GetProperty("report");
         Assert.True(report.GetProperty("training_examples").GetInt32() >= 30, report.GetRawText());
+        // The teacher took the unit from the ask every time: the specialist's answers must too, or be escalated.
+        Assert.Equal(["get_unit_weather.unit"], report.GetProperty("grounded_fields").EnumerateArray().Select(field => field.GetString()));
         var specialist = job.GetProperty("model").GetString()!;
         Assert.StartsWith("specialist-", specialist, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_output.FullName, "specialists.json")));

@@ -87,6 +87,28 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ToolCallArgumentNotTakenFromTheAsk_IsEscalated_WhenTheFieldIsGrounded()
+    {
+        // The random model's guided call holds a city it made up: served as it is, unless the model's
+        // get_weather.city is grounded, which requires the value to occur in the request.
+        var forced = ToolStep
+            .Replace("\"max_tokens\":12", "\"max_tokens\":60,\"tool_choice\":\"required\"", StringComparison.Ordinal)
+            .Replace("\"maxLength\":20", "\"minLength\":4,\"maxLength\":12", StringComparison.Ordinal);
+        await using (var ungrounded = new GatewayFactory(Settings()))
+        {
+            var (route, served, _, _) = await SendAsync(ungrounded, forced);
+            Assert.Equal(("local", "forced_structure"), (route, served));
+        }
+
+        await using var gateway = new GatewayFactory(Settings(("Local:Models:0:GroundedFields:0", "get_weather.city")));
+
+        var (escalatedRoute, reason, body, _) = await SendAsync(gateway, forced);
+
+        Assert.Equal(("remote", "escalated_grounding"), (escalatedRoute, reason));
+        Assert.Contains(OpenAiResponses.DefaultContent, body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnsureLocalAnswer_IsEscalated_ByConfidence()
     {
         await using var gateway = new GatewayFactory(Settings(("Routing:MinConfidenceMean", "-1.0")));
