@@ -156,10 +156,11 @@ public sealed class DistillationOptions
 
     /// <summary>
     /// Training steps of <see cref="BatchSize"/> examples. Copying values from the ask into the answer
-    /// (ids, names, numbers) is learned late: on random order ids the loss stayed near 0.19 for 1,000
-    /// steps and fell to 0.004 by step 1,500 (the job's 50 held-back asks: 49 exact after 4,000).
+    /// (ids, names, cities) is learned late: on weather asks with their cities made up afresh at half
+    /// the draws, 15 of 40 held-back asks were exact after 4,000 steps and 36 of 40 after 8,000
+    /// (about 9 minutes on 2 cores).
     /// </summary>
-    public int Steps { get; set; } = 4000;
+    public int Steps { get; set; } = 8000;
 
     public int BatchSize { get; set; } = 16;
 

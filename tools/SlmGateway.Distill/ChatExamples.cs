@@ -13,6 +13,9 @@ namespace SlmGateway.Distill;
 /// </summary>
 internal sealed record TokenizedExample(int[] Ids, int TargetStart)
 {
+    /// <summary>Where the values the teacher copied from the ask occur (<see cref="CopyAugmentation"/>).</summary>
+    public List<(int Start, int Length)> Copies { get; init; } = [];
+
     public ReadOnlySpan<int> Prompt => Ids.AsSpan(0, TargetStart);
 
     public ReadOnlySpan<int> Target => Ids.AsSpan(TargetStart);
@@ -25,10 +28,11 @@ internal static class ChatExamples
         File.ReadLines(path).Where(line => line.Length > 0).Select(line => RedactionSurrogates.Fill(line, random)).ToList();
 
     /// <summary>
-    /// Tokenizes the examples; those that do not end with an assistant answer, or do not fit the
-    /// context, are counted as skipped.
+    /// Tokenizes the examples, and marks where each one's copied values occur; those that do not end
+    /// with an assistant answer, or do not fit the context, are counted as skipped.
     /// </summary>
-    public static (List<TokenizedExample> Examples, int Skipped) Tokenize(IEnumerable<string> lines, Tokenizer tokenizer, int endOfTurn, int contextLength)
+    public static (List<TokenizedExample> Examples, int Skipped) Tokenize(
+        IEnumerable<string> lines, Tokenizer tokenizer, int endOfTurn, int contextLength, IReadOnlyCollection<string> copied)
     {
         var (examples, skipped) = (new List<TokenizedExample>(), 0);
         foreach (var line in lines)
@@ -40,7 +44,7 @@ internal static class ChatExamples
                 continue;
             }
 
-            examples.Add(example);
+            examples.Add(copied.Count == 0 ? example : example with { Copies = CopyAugmentation.Spans(example.Ids, Answer(line)!.Value.Answer, copied) });
         }
 
         return (examples, skipped);

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SlmGateway.Backends.Onnx.Serving;
 using SlmGateway.Contracts.Chat;
@@ -7,18 +5,23 @@ using SlmGateway.Contracts.Chat;
 namespace SlmGateway.Distill;
 
 /// <summary>
-/// Variants of training examples in which the values the teacher copied from the ask are replaced,
-/// in the ask and in the answer alike, by made-up values of the same shape (letters by letters of the
-/// same case, digits by digits, a zero staying a zero so that numbers stay numbers). From a few
-/// hundred examples a small model otherwise learns the values it saw (say, 120 cities) instead of
-/// copying them, and fails on the ones it did not see; in the variants only copying fits. Copied
-/// values are those of grounded fields that take many different values (names, ids, places,
-/// addresses); a grounded field with few values (a unit, a status) is a category and stays.
+/// Marks where the values the teacher copied from the ask occur in a tokenized example, in the ask
+/// and in the answer, so that the training engine can draw the example half of the time with those
+/// values made up afresh (letters by letters of the same case, digits by digits, a zero staying a
+/// zero so that numbers stay numbers; one substitution for the whole example, so a value reads the
+/// same wherever it occurs). From a few hundred examples a small model otherwise learns the values it
+/// saw (say, 120 cities) instead of copying them, and fails on those it did not see; a value made up
+/// at every draw can only be copied. Copied values are those of grounded fields that take many
+/// different values (names, ids, places, addresses); a grounded field with few values (a unit, a
+/// status) is a category and stays as it is.
 /// </summary>
 internal static class CopyAugmentation
 {
     private const int MinDistinctValues = 20;
-    private const string Lower = "abcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>The letters and digits the engine may substitute, as token ids of the specialist's byte-level vocabulary (a byte's id is the byte).</summary>
+    public static readonly (int[] Lower, int[] Upper, int[] Digits) Alphabet = (
+        Enumerable.Range('a', 26).ToArray(), Enumerable.Range('A', 26).ToArray(), Enumerable.Range('1', 9).ToArray());
 
     /// <summary>The grounded fields whose values vary enough to be copied rather than chosen.</summary>
     public static List<string> CopiedFields(IEnumerable<(ChatCompletionRequest Request, ChatMessage Answer)> examples, IReadOnlyCollection<string> grounded)
@@ -38,82 +41,33 @@ internal static class CopyAugmentation
         return values.Where(field => field.Value.Count >= MinDistinctValues).Select(field => field.Key).Order(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The example with its copied values replaced wherever they occur, or null when it has none that can be.</summary>
-    public static string? Variant(string line, ChatMessage answer, IReadOnlyCollection<string> copied, Random random)
+    /// <summary>The token spans (start, length) of every occurrence, in any case, of the answer's copied values in the example.</summary>
+    public static List<(int Start, int Length)> Spans(int[] ids, ChatMessage answer, IReadOnlyCollection<string> copied)
     {
-        var values = AnswerGrounding.Fields(answer.ToolCalls, MessageContent.TextOf(answer.Content).Text)
-            .Where(field => copied.Contains(field.Field) && field.Value.Length >= 2 && field.Value.All(Replaceable))
-            .Select(field => field.Value)
-            .Distinct(StringComparer.OrdinalIgnoreCase)
-            .ToList();
-        if (values.Count == 0)
+        var spans = new List<(int, int)>();
+        if (copied.Count == 0)
         {
-            return null;
+            return spans;
         }
 
-        var letters = random.GetItems(Lower.AsSpan(), Lower.Length);
-        var digits = random.GetItems("123456789".AsSpan(), 9);
-        var occurrences = values
-            .Select(value => new Regex($"(?<![A-Za-z0-9]){Regex.Escape(value)}(?![A-Za-z0-9])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant))
-            .ToList();
-        var example = JsonNode.Parse(line)!;
-        ReplaceInStrings(example, text => occurrences.Aggregate(text, (current, occurrence) => occurrence.Replace(current, match => Reshape(match.Value, letters, digits))));
-        return example.ToJsonString();
-    }
-
-    /// <summary>
-    /// Rewrites every string of the example (the JSON held in strings, such as tool-call arguments,
-    /// is rewritten as the text it is, where its quotes are plain).
-    /// </summary>
-    private static void ReplaceInStrings(JsonNode node, Func<string, string> rewrite)
-    {
-        switch (node)
+        // Byte-level: each token is one byte, so the ids read as text, the special tokens as NUL.
+        var text = string.Create(ids.Length, ids, static (span, tokens) =>
         {
-            case JsonObject obj:
-                foreach (var name in obj.Select(property => property.Key).ToList())
-                {
-                    Rewrite(obj[name], rewrite, value => obj[name] = value);
-                }
-
-                break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                {
-                    var index = i;
-                    Rewrite(array[i], rewrite, value => array[index] = value);
-                }
-
-                break;
-        }
-    }
-
-    private static void Rewrite(JsonNode? child, Func<string, string> rewrite, Action<JsonNode> replace)
-    {
-        if (child is JsonValue value && value.GetValueKind() == JsonValueKind.String)
-        {
-            replace(JsonValue.Create(rewrite(value.GetValue<string>())));
-        }
-        else if (child is not null)
-        {
-            ReplaceInStrings(child, rewrite);
-        }
-    }
-
-    /// <summary>Characters that read the same inside a JSON string and inside a JSON string in a JSON string.</summary>
-    private static bool Replaceable(char c) => char.IsAsciiLetterOrDigit(c) || c is ' ' or '-' or '.' or '@' or '_' or ':' or '/';
-
-    private static string Reshape(string value, char[] letters, char[] digits) => string.Create(value.Length, (value, letters, digits), static (span, state) =>
-    {
-        for (var i = 0; i < span.Length; i++)
-        {
-            var c = state.value[i];
-            span[i] = c switch
+            for (var i = 0; i < span.Length; i++)
             {
-                >= 'a' and <= 'z' => state.letters[c - 'a'],
-                >= 'A' and <= 'Z' => char.ToUpperInvariant(state.letters[c - 'A']),
-                >= '1' and <= '9' => state.digits[c - '1'],
-                _ => c,
-            };
+                span[i] = tokens[i] < 128 ? (char)tokens[i] : '\0';
+            }
+        });
+        var values = AnswerGrounding.Fields(answer.ToolCalls, MessageContent.TextOf(answer.Content).Text)
+            .Where(field => copied.Contains(field.Field) && field.Value.Length >= 2 && field.Value.All(char.IsAscii))
+            .Select(field => field.Value)
+            .Distinct(StringComparer.OrdinalIgnoreCase);
+        foreach (var value in values)
+        {
+            var occurrence = new Regex($"(?<![A-Za-z0-9]){Regex.Escape(value)}(?![A-Za-z0-9])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            spans.AddRange(occurrence.Matches(text).Select(match => (match.Index, match.Length)));
         }
-    });
+
+        return spans;
+    }
 }

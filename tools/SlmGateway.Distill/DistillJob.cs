@@ -21,7 +21,7 @@ internal sealed class DistillJob
 
     public SpecialistShape Shape { get; set; } = new();
 
-    public int Steps { get; set; } = 4000;
+    public int Steps { get; set; } = 8000;
 
     public int BatchSize { get; set; } = 16;
 
@@ -33,7 +33,7 @@ internal sealed class DistillJob
     public int Threads { get; set; } = 2;
 
     /// <summary>Training stops here and writes what it has.</summary>
-    public double MaxSeconds { get; set; } = 1200;
+    public double MaxSeconds { get; set; } = 1800;
 
     /// <summary>The engine fails the job past this resident size.</summary>
     public double MaxMemoryMb { get; set; } = 2048;

@@ -8,7 +8,7 @@ namespace SlmGateway.Distill;
 
 /// <summary>
 /// The job's stages: write the specialist's tokenizer and chat template, tokenize the examples as the
-/// gateway will render them (redaction placeholders filled with surrogates, copy variants added:
+/// gateway will render them (redaction placeholders filled with surrogates, copied values marked:
 /// <see cref="TrainingSet"/>), train (the engine process), write the trained weights as a GenAI model
 /// folder, answer the held-back examples with it, and write <c>distill_report.json</c> last (with the
 /// answer fields the teacher took from the request, which the gateway then checks): a folder with a
@@ -38,7 +38,7 @@ internal static class SpecialistDistiller
                 set = TrainingSet.Read(job, tokenizer, endOfTurn, shape.ContextLength);
             }
 
-            if (set.Originals == 0)
+            if (set.Training.Count == 0)
             {
                 progress.Failed($"no usable training examples in {job.TrainingFile} ({set.Skipped} skipped)");
                 return 1;
@@ -49,8 +49,9 @@ internal static class SpecialistDistiller
             {
                 ["ids"] = new JsonArray(example.Ids.Select(id => (JsonNode)id).ToArray()),
                 ["target_start"] = example.TargetStart,
+                ["copies"] = new JsonArray(example.Copies.Select(span => (JsonNode)new JsonArray(span.Start, span.Length)).ToArray()),
             }.ToJsonString()));
-            progress.Stage("tokenized", new JsonObject { ["training"] = set.Originals, ["variants"] = set.Training.Count - set.Originals, ["validation"] = set.Validation.Count, ["skipped"] = set.Skipped });
+            progress.Stage("tokenized", new JsonObject { ["training"] = set.Training.Count, ["with_copied_values"] = set.Training.Count(example => example.Copies.Count > 0), ["validation"] = set.Validation.Count, ["skipped"] = set.Skipped });
 
             var trainingStarted = started.Elapsed;
             var weights = Path.Combine(work.FullName, "weights");
@@ -71,8 +72,8 @@ internal static class SpecialistDistiller
 
             var report = new JsonObject
             {
-                ["training_examples"] = set.Originals,
-                ["copy_variants"] = set.Training.Count - set.Originals,
+                ["training_examples"] = set.Training.Count,
+                ["with_copied_values"] = set.Training.Count(example => example.Copies.Count > 0),
                 ["validation_examples"] = set.Validation.Count,
                 ["skipped_examples"] = set.Skipped,
                 ["validation_exact"] = exact,

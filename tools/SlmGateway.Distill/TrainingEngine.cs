@@ -12,6 +12,11 @@ namespace SlmGateway.Distill;
 /// </summary>
 internal static class TrainingEngine
 {
+    // Half the draws of an example with copied values make them up afresh (the other half show the
+    // values as the agent sent them). Weather asks, 343 examples, 40 held back: 36 exact after 8,000
+    // steps (without: 15-29% after 4,000 in four runs).
+    private const double CopyShare = 0.5;
+
     public static void Train(DistillJob job, string examplesPath, string weightsPath, ProgressWriter progress)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "Engine", "train_decoder.py");
@@ -38,6 +43,7 @@ internal static class TrainingEngine
             script, "--data", examplesPath, "--shape", shape.ToJsonString(), "--out", weightsPath,
             "--steps", Invariant(job.Steps), "--batch-size", Invariant(job.BatchSize), "--learning-rate", Invariant(job.LearningRate),
             "--seed", Invariant(job.Seed), "--threads", Invariant(job.Threads), "--max-seconds", Invariant(job.MaxSeconds),
+            "--copy-alphabet", CopyAlphabet(), "--copy-share", Invariant(CopyShare),
             "--max-memory-mb", Invariant(job.MaxMemoryMb)])
         {
             start.ArgumentList.Add(argument);
@@ -84,6 +90,13 @@ internal static class TrainingEngine
             // Not a progress line (a library's own output): left out of the job's progress.
         }
     }
+
+    private static string CopyAlphabet() => new JsonObject
+    {
+        ["lower"] = new JsonArray(CopyAugmentation.Alphabet.Lower.Select(id => (JsonNode)id).ToArray()),
+        ["upper"] = new JsonArray(CopyAugmentation.Alphabet.Upper.Select(id => (JsonNode)id).ToArray()),
+        ["digits"] = new JsonArray(CopyAugmentation.Alphabet.Digits.Select(id => (JsonNode)id).ToArray()),
+    }.ToJsonString();
 
     private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 }

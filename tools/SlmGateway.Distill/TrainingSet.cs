@@ -1,16 +1,17 @@
 using Microsoft.ML.OnnxRuntimeGenAI;
 using SlmGateway.Backends.Onnx.Serving;
+using SlmGateway.Contracts.Chat;
 
 namespace SlmGateway.Distill;
 
 /// <summary>
-/// The job's examples, tokenized: the training split with a copy variant of each example that has
-/// copied values (<see cref="CopyAugmentation"/>), the held-back split as it is, and what was learned
-/// on the way: the answer fields the teacher took from the request (grounded), and those of them
-/// that the variants made up.
+/// The job's examples, tokenized: the training split with the places of its copied values marked
+/// (<see cref="CopyAugmentation"/>), the held-back split as it is, and what was learned on the way:
+/// the answer fields the teacher took from the request (grounded), and those of them that training
+/// makes up afresh (copied).
 /// </summary>
 internal sealed record TrainingSet(
-    List<TokenizedExample> Training, int Originals, int Skipped, List<TokenizedExample> Validation, List<string> Grounded, List<string> Copied)
+    List<TokenizedExample> Training, int Skipped, List<TokenizedExample> Validation, List<string> Grounded, List<string> Copied)
 {
     // A field counts as grounded when the teacher took it from the request in 95% of at least 20
     // examples: the check then escalates at most about 5% of right answers, and catches made-up values.
@@ -21,18 +22,13 @@ internal sealed record TrainingSet(
     {
         var random = new Random(job.Seed);
         var lines = ChatExamples.ReadLines(job.TrainingFile, random);
-        var answers = lines.Select(line => (Line: line, Answer: ChatExamples.Answer(line))).Where(example => example.Answer is not null).ToList();
-        var grounded = AnswerGrounding.Learn(answers.Select(example => example.Answer!.Value), MinGroundedExamples, MinGroundedShare);
-        var copied = CopyAugmentation.CopiedFields(answers.Select(example => example.Answer!.Value), grounded);
-        var (training, skipped) = ChatExamples.Tokenize(lines, tokenizer, endOfTurn, contextLength);
-        var originals = training.Count;
-        var variants = copied.Count == 0
-            ? []
-            : answers.Select(example => CopyAugmentation.Variant(example.Line, example.Answer!.Value.Answer, copied, random)).OfType<string>();
-        training.AddRange(ChatExamples.Tokenize(variants, tokenizer, endOfTurn, contextLength).Examples);
+        var answers = lines.Select(ChatExamples.Answer).OfType<(ChatCompletionRequest, ChatMessage)>().ToList();
+        var grounded = AnswerGrounding.Learn(answers, MinGroundedExamples, MinGroundedShare);
+        var copied = CopyAugmentation.CopiedFields(answers, grounded);
+        var (training, skipped) = ChatExamples.Tokenize(lines, tokenizer, endOfTurn, contextLength, copied);
         var validation = job.ValidationFile is { } file && File.Exists(file)
-            ? ChatExamples.Tokenize(ChatExamples.ReadLines(file, random), tokenizer, endOfTurn, contextLength).Examples
+            ? ChatExamples.Tokenize(ChatExamples.ReadLines(file, random), tokenizer, endOfTurn, contextLength, []).Examples
             : [];
-        return new TrainingSet(training, originals, skipped, validation, grounded, copied);
+        return new TrainingSet(training, skipped, validation, grounded, copied);
     }
 }

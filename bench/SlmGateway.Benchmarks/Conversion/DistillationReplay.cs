@@ -63,7 +63,7 @@ internal static class DistillationReplay
             "--SlmGateway:Loop:Promotion:Interval=01:00:00",
             $"--SlmGateway:Loop:Distillation:OutputPath={Path.Combine(work.FullName, "specialists")}",
             $"--SlmGateway:Loop:Distillation:Python={Replay.Option(args, "--python") ?? "python3"}",
-            $"--SlmGateway:Loop:Distillation:Steps={Count("--steps", 4000)}",
+            $"--SlmGateway:Loop:Distillation:Steps={Count("--steps", 8000)}",
             "--SlmGateway:Auth:AdminKeys:0:Id=replay",
             $"--SlmGateway:Auth:AdminKeys:0:Sha256={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(adminKey)))}",
             "--Serilog:MinimumLevel:Default=Warning");

@@ -139,6 +139,7 @@ internal sealed partial class DistillationRunner(
     private async Task RunAsync(DistillationRun run, string work, string jobFile, DistillationOptions settings)
     {
         var errors = new List<string>();
+        (string State, string? Model, string? Error) outcome = (DistillationStates.Failed, null, "The job ended without a result.");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation.Token, _stopping.Token);
         stop.CancelAfter(settings.MaxDuration);
         try
@@ -157,24 +158,22 @@ internal sealed partial class DistillationRunner(
 
             await process.WaitForExitAsync(CancellationToken.None);
             await stderr;
-            Conclude(run, process.ExitCode, errors, settings, timedOut: stop.IsCancellationRequested);
+            outcome = Conclude(run, process.ExitCode, errors, settings, timedOut: stop.IsCancellationRequested);
         }
         catch (Exception ex) when (ex is Win32Exception or InvalidOperationException or IOException)
         {
-            run.Finish(DistillationStates.Failed, error: $"The job runner could not be run: {ex.Message}");
+            outcome = (DistillationStates.Failed, null, $"The job runner could not be run: {ex.Message}");
         }
         finally
         {
-            if (run.State == DistillationStates.Running)
-            {
-                run.Finish(DistillationStates.Failed, error: "The job ended without a result.");
-            }
-
+            // Files first: a job seen as ended has left nothing behind but a completed model.
             TryDelete(work);
-            if (run.State != DistillationStates.Completed)
+            if (outcome.State != DistillationStates.Completed)
             {
                 TryDelete(run.Folder);
             }
+
+            run.Finish(outcome.State, outcome.Model, outcome.Error);
 
             metrics.DistillationJobs.Add(1, new KeyValuePair<string, object?>("outcome", run.State));
             LogFinished(logger, run.Id, run.State, run.Model, run.Error);
@@ -182,30 +181,28 @@ internal sealed partial class DistillationRunner(
         }
     }
 
-    private void Conclude(DistillationRun run, int exitCode, List<string> errors, DistillationOptions settings, bool timedOut)
+    /// <summary>How the job ended; a completed one's model is registered for its cluster.</summary>
+    private (string State, string? Model, string? Error) Conclude(DistillationRun run, int exitCode, List<string> errors, DistillationOptions settings, bool timedOut)
     {
         if (run.Cancellation.IsCancellationRequested || _stopping.IsCancellationRequested)
         {
-            run.Finish(DistillationStates.Cancelled, error: "cancelled");
-            return;
+            return (DistillationStates.Cancelled, null, "cancelled");
         }
 
         if (timedOut)
         {
-            run.Finish(DistillationStates.Failed, error: $"stopped after Loop:Distillation:MaxDuration ({settings.MaxDuration})");
-            return;
+            return (DistillationStates.Failed, null, $"stopped after Loop:Distillation:MaxDuration ({settings.MaxDuration})");
         }
 
         if (exitCode != 0 || !File.Exists(Path.Combine(run.Folder, ReportFile)))
         {
-            run.Finish(DistillationStates.Failed, error: run.Error ?? errors.LastOrDefault() ?? $"exit code {exitCode}");
-            return;
+            return (DistillationStates.Failed, null, run.Error ?? errors.LastOrDefault() ?? $"exit code {exitCode}");
         }
 
         var name = $"specialist-{run.Id}";
         registration.Add(Specialist(name, run.Folder, run.ClusterId, settings));
         new SpecialistManifest(settings.OutputPath).Add(name, run.Folder, run.ClusterId);
-        run.Finish(DistillationStates.Completed, model: name);
+        return (DistillationStates.Completed, name, null);
     }
 
     private void RegisterSaved(SpecialistManifest manifest)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using SlmGateway.Distill;
 
@@ -6,7 +5,8 @@ namespace SlmGateway.FunctionalTests.Conversion;
 
 /// <summary>
 /// What the distillation job trains on, besides the exported lines themselves: surrogates for the
-/// placeholders that redaction left, and copy variants of the values the teacher took from the ask.
+/// placeholders that redaction left, and the places of the values the teacher took from the ask,
+/// which training makes up afresh.
 /// </summary>
 public sealed class DistillationExamplesTests
 {
@@ -36,22 +36,19 @@ public sealed class DistillationExamplesTests
     }
 
     [Fact]
-    public void AVariant_ReplacesTheCopiedValuesWhereverTheyOccur_KeepingTheirShape()
+    public void CopiedValues_AreMarkedWhereverTheyOccur_InAnyCase_AndOnlyThem()
     {
-        var line = Line("Is order QZ-4021 at Lisbon? LISBON said so.", """{"order":"QZ-4021","city":"Lisbon","amount":120,"unit":"celsius"}""");
+        var line = Line("Is order QZ-4021 at Lisbon? LISBON said so; Lisbonne is elsewhere.", """{"order":"QZ-4021","city":"Lisbon","unit":"celsius"}""");
         var answer = ChatExamples.Answer(line)!.Value.Answer;
+        // The specialist's vocabulary is byte-level: a token per byte, its id the byte.
+        var ids = System.Text.Encoding.ASCII.GetBytes("user: Is order QZ-4021 at Lisbon? LISBON said so; Lisbonne is elsewhere. assistant: {\"order\":\"QZ-4021\",\"city\":\"Lisbon\"}")
+            .Select(b => (int)b).Prepend(257).ToArray();
+        var text = new string(ids.Select(id => id < 128 ? (char)id : '|').ToArray());
 
-        var variant = CopyAugmentation.Variant(line, answer, ["content.order", "content.city", "content.amount"], new Random(3))!;
+        var spans = CopyAugmentation.Spans(ids, answer, ["content.order", "content.city"]);
 
-        var (ask, fields) = AskAndAnswer(variant);
-        var (order, city) = (fields["order"]!.GetValue<string>(), fields["city"]!.GetValue<string>());
-        Assert.Matches(@"^[A-Z]{2}-[1-9]0[1-9]{2}$", order);
-        Assert.Matches("^[A-Z][a-z]{5}$", city);
-        Assert.NotEqual(("QZ-4021", "Lisbon"), (order, city));
-        Assert.Equal($"Is order {order} at {city}? {city.ToUpperInvariant()} said so.", ask);
-        Assert.Equal(JsonValueKind.Number, fields["amount"]!.GetValueKind());
-        Assert.Equal("celsius", fields["unit"]!.GetValue<string>());
-        Assert.Null(CopyAugmentation.Variant(line, answer, ["content.unit_code"], new Random(3)));
+        Assert.Equal(["QZ-4021", "QZ-4021", "Lisbon", "LISBON", "Lisbon"], spans.Select(span => text.Substring(span.Start, span.Length)));
+        Assert.Empty(CopyAugmentation.Spans(ids, answer, ["content.unit_code"]));
     }
 
     private static string Line(string ask, string answer) => new JsonObject

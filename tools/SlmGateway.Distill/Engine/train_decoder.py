@@ -1,8 +1,9 @@
 """Trains a Qwen2-style decoder (the layout slmgw-modelgen writes) on tokenized chat examples.
 
 The distillation job's training engine: PyTorch, run as its own process at low priority.
-Input: JSON Lines of {"ids": [...], "target_start": n} (the prompt as the model's chat template
-renders it, then the teacher's answer; loss is taken on the answer only) and the decoder's shape.
+Input: JSON Lines of {"ids": [...], "target_start": n, "copies": [[start, length], ...]} (the prompt
+as the model's chat template renders it, then the teacher's answer; loss is taken on the answer
+only; copies: where the values the teacher copied from the ask occur) and the decoder's shape.
 Output: the trained weights as one little-endian float32 file with a JSON index, named as the ONNX
 initializers are. Progress goes to stdout as JSON Lines: {"step", "steps", "loss", "elapsed_s"}.
 """
@@ -110,7 +111,33 @@ class Decoder(nn.Module):
         yield "lm_head.weight", self.lm_head.weight
 
 
-def batches(examples, batch_size, rng):
+class CopyVariants:
+    """Draws an example with its copied values made up afresh (the spans in "copies"): letters by
+    letters of the same case, digits 1-9 by digits 1-9 (a zero stays, so numbers stay numbers), one
+    substitution for the whole example. A value made up at every draw can only be copied, never
+    learned as it is."""
+
+    def __init__(self, alphabet, share, rng):
+        self.lower, self.upper, self.digits = alphabet["lower"], alphabet["upper"], alphabet["digits"]
+        self.share, self.rng = share, rng
+
+    def draw(self, example):
+        ids, copies = example["ids"], example.get("copies")
+        if not copies or self.rng.random() >= self.share:
+            return ids
+        letters = self.rng.sample(range(len(self.lower)), len(self.lower))
+        digits = self.rng.sample(self.digits, len(self.digits))
+        substitute = dict(zip(self.digits, digits))
+        substitute.update((self.lower[i], self.lower[j]) for i, j in enumerate(letters))
+        substitute.update((self.upper[i], self.upper[j]) for i, j in enumerate(letters))
+        drawn = list(ids)
+        for start, length in copies:
+            for position in range(start, start + length):
+                drawn[position] = substitute.get(drawn[position], drawn[position])
+        return drawn
+
+
+def batches(examples, batch_size, rng, variants):
     """Shuffled batches of similar length, padded to the longest (the padding is never a target)."""
     order = sorted(range(len(examples)), key=lambda i: len(examples[i]["ids"]) + rng.random())
     chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
@@ -120,7 +147,7 @@ def batches(examples, batch_size, rng):
         ids = torch.zeros((len(chunk), longest), dtype=torch.long)
         targets = torch.full((len(chunk), longest), -100, dtype=torch.long)
         for row, i in enumerate(chunk):
-            sequence, start = examples[i]["ids"], examples[i]["target_start"]
+            sequence, start = variants.draw(examples[i]), examples[i]["target_start"]
             ids[row, :len(sequence)] = torch.tensor(sequence)
             targets[row, start - 1:len(sequence) - 1] = torch.tensor(sequence[start:])
         yield ids, targets
@@ -134,7 +161,7 @@ def report(**fields):
     print(json.dumps(fields), flush=True)
 
 
-def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, max_memory_mb):
+def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, max_memory_mb, variants):
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = Decoder(shape)
@@ -144,7 +171,7 @@ def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, 
         optimizer, lambda step: min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps)))
     started, step = time.monotonic(), 0
     while step < steps:
-        for ids, targets in batches(examples, batch_size, rng):
+        for ids, targets in batches(examples, batch_size, rng, variants):
             logits = model(ids)
             loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1), ignore_index=-100)
             optimizer.zero_grad()
@@ -190,6 +217,9 @@ def main():
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--max-seconds", type=float, required=True)
     parser.add_argument("--max-memory-mb", type=float, required=True)
+    parser.add_argument("--copy-alphabet", required=True,
+                        help='the token ids of "lower", "upper" and "digits" (1-9) that copied values are made up of, as JSON')
+    parser.add_argument("--copy-share", type=float, required=True, help="share of draws with copied values made up afresh")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with open(args.data) as lines:
@@ -197,8 +227,9 @@ def main():
     if not examples:
         report(error="no training examples")
         return 1
+    variants = CopyVariants(json.loads(args.copy_alphabet), args.copy_share, random.Random(args.seed + 1))
     model = train(examples, json.loads(args.shape), args.steps, args.batch_size, args.learning_rate,
-                  args.seed, args.max_seconds, args.max_memory_mb)
+                  args.seed, args.max_seconds, args.max_memory_mb, variants)
     save(model, args.out)
     return 0
 
