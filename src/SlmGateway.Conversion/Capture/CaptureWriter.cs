@@ -255,13 +255,15 @@ internal sealed partial class CaptureWriter(
                 done.Add((next.Id, await processor.ClusterAsync(next.Call, cancellationToken)));
             }
 
-            queue.ClusterBacklog(_unclustered.Count);
-
             await store.SetClustersAsync(done.ConvertAll(d => (d.Id, d.Call.Record.ClusterId!.Value)), cancellationToken);
             await store.UpdateCentroidsAsync(clusters.TakeMoved(), cancellationToken);
+
+            // Only now: a backlog of 0 says that every written call's cluster is in the store.
+            queue.ClusterBacklog(_unclustered.Count);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            queue.ClusterBacklog(_unclustered.Count);
             health.Failed(ex.Message);
             for (var i = 0; i < done.Count; i++)
             {
