@@ -166,7 +166,7 @@ public sealed class DistillationOptions
 
     public double LearningRate { get; set; } = 3e-3;
 
-    /// <summary>The specialist's width (heads of 32, pairs sharing keys) and depth; the default trains 4,000 steps in about 4 minutes on 2 cores.</summary>
+    /// <summary>The specialist's width (heads of 32, pairs sharing keys) and depth; the default trains 8,000 steps of a tool-call task in about 10 minutes on 2 cores.</summary>
     public int HiddenSize { get; set; } = 64;
 
     public int Layers { get; set; } = 2;
