@@ -4,6 +4,8 @@ The distillation job's training engine: PyTorch, run as its own process at low p
 Input: JSON Lines of {"ids": [...], "target_start": n, "copies": [[start, length], ...]} (the prompt
 as the model's chat template renders it, then the teacher's answer; loss is taken on the answer
 only; copies: where the values the teacher copied from the ask occur) and the decoder's shape.
+Copied values weigh more in the loss: they are a few tokens of an answer that is otherwise the same
+every time, and the model must learn to copy them, not merely to write the answer's frame.
 Output: the trained weights as one little-endian float32 file with a JSON index, named as the ONNX
 initializers are. Progress goes to stdout as JSON Lines: {"step", "steps", "loss", "elapsed_s"}.
 """
@@ -137,8 +139,9 @@ class CopyVariants:
         return drawn
 
 
-def batches(examples, batch_size, rng, variants):
-    """Shuffled batches of similar length, padded to the longest (the padding is never a target)."""
+def batches(examples, batch_size, rng, variants, copy_weight):
+    """Shuffled batches of similar length, padded to the longest (the padding is never a target), with
+    each target's weight in the loss: copy_weight for the answer's copied values, 1 for the rest."""
     order = sorted(range(len(examples)), key=lambda i: len(examples[i]["ids"]) + rng.random())
     chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     rng.shuffle(chunks)
@@ -146,11 +149,16 @@ def batches(examples, batch_size, rng, variants):
         longest = max(len(examples[i]["ids"]) for i in chunk)
         ids = torch.zeros((len(chunk), longest), dtype=torch.long)
         targets = torch.full((len(chunk), longest), -100, dtype=torch.long)
+        weights = torch.zeros((len(chunk), longest))
         for row, i in enumerate(chunk):
             sequence, start = variants.draw(examples[i]), examples[i]["target_start"]
             ids[row, :len(sequence)] = torch.tensor(sequence)
             targets[row, start - 1:len(sequence) - 1] = torch.tensor(sequence[start:])
-        yield ids, targets
+            weights[row, start - 1:len(sequence) - 1] = 1.0
+            for copy_start, length in examples[i].get("copies") or []:
+                if copy_start >= start:
+                    weights[row, copy_start - 1:copy_start - 1 + length] = copy_weight
+        yield ids, targets, weights
 
 
 def resident_mb():
@@ -161,7 +169,7 @@ def report(**fields):
     print(json.dumps(fields), flush=True)
 
 
-def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, max_memory_mb, variants):
+def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, max_memory_mb, variants, copy_weight):
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = Decoder(shape)
@@ -171,9 +179,10 @@ def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, 
         optimizer, lambda step: min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps)))
     started, step = time.monotonic(), 0
     while step < steps:
-        for ids, targets in batches(examples, batch_size, rng, variants):
+        for ids, targets, weights in batches(examples, batch_size, rng, variants, copy_weight):
             logits = model(ids)
-            loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1), ignore_index=-100)
+            losses = F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1), ignore_index=-100, reduction="none")
+            loss = (losses * weights.view(-1)).sum() / weights.sum()
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -220,6 +229,8 @@ def main():
     parser.add_argument("--copy-alphabet", required=True,
                         help='the token ids of "lower", "upper" and "digits" (1-9) that copied values are made up of, as JSON')
     parser.add_argument("--copy-share", type=float, required=True, help="share of draws with copied values made up afresh")
+    parser.add_argument("--copy-weight", type=float, required=True,
+                        help="weight in the loss of an answer token that copies a value from the ask (the others weigh 1)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with open(args.data) as lines:
@@ -229,7 +240,7 @@ def main():
         return 1
     variants = CopyVariants(json.loads(args.copy_alphabet), args.copy_share, random.Random(args.seed + 1))
     model = train(examples, json.loads(args.shape), args.steps, args.batch_size, args.learning_rate,
-                  args.seed, args.max_seconds, args.max_memory_mb, variants)
+                  args.seed, args.max_seconds, args.max_memory_mb, variants, args.copy_weight)
     save(model, args.out)
     return 0
 
