@@ -19,13 +19,15 @@ internal static class SpecialistDistiller
     public const int VocabularySize = 259;
     public const string ReportFile = "distill_report.json";
 
+    /// <summary>The id of the token that ends a turn (and an answer) in the specialist's vocabulary.</summary>
+    public static readonly int EndOfTurn = new ByteLevelVocabulary(VocabularySize).Specials[ByteLevelVocabulary.ImEnd];
+
     public static int Run(DistillJob job, ProgressWriter progress)
     {
         IdlePriority.Lower();
         var started = Stopwatch.StartNew();
         var shape = new DecoderShape(
             "specialist", VocabularySize, job.Shape.HiddenSize, job.Shape.Layers, job.Shape.Heads, job.Shape.KvHeads, job.Shape.IntermediateSize, job.Shape.ContextLength);
-        var endOfTurn = new ByteLevelVocabulary(VocabularySize).Specials[ByteLevelVocabulary.ImEnd];
         var work = Directory.CreateDirectory(job.ScratchDir);
         try
         {
@@ -35,7 +37,7 @@ internal static class SpecialistDistiller
             using (var model = new Model(work.FullName))
             using (var tokenizer = new Tokenizer(model))
             {
-                set = TrainingSet.Read(job, tokenizer, endOfTurn, shape.ContextLength);
+                set = TrainingSet.Read(job, tokenizer, EndOfTurn, shape.ContextLength);
             }
 
             if (set.Training.Count == 0)
