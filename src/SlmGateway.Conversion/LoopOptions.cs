@@ -174,7 +174,11 @@ public sealed class DistillationOptions
     /// <summary>Training threads; the job runs at the lowest CPU priority, so requests win a busy core.</summary>
     public int Threads { get; set; } = 2;
 
-    /// <summary>Past this the job is stopped and counted as failed; the cluster's routing is unchanged.</summary>
+    /// <summary>
+    /// Past this the job is stopped and counted as failed; the cluster's routing is unchanged. Training
+    /// itself stops a minute before it (at half of it if it is under two minutes) and writes what it has, so a slow job still ends with a model that is
+    /// evaluated (and promoted only if it agrees) rather than with nothing.
+    /// </summary>
     public TimeSpan MaxDuration { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>The training engine fails the job past this resident size.</summary>

@@ -57,7 +57,7 @@ internal static class SpecialistDistiller
 
             var trainingStarted = started.Elapsed;
             var weights = Path.Combine(work.FullName, "weights");
-            TrainingEngine.Train(job, examplesPath, weights, progress);
+            var stepsTrained = TrainingEngine.Train(job, examplesPath, weights, progress);
             var trainingSeconds = (started.Elapsed - trainingStarted).TotalSeconds;
 
             progress.Stage("write");
@@ -81,6 +81,7 @@ internal static class SpecialistDistiller
                 ["validation_exact"] = exact,
                 ["validation_exact_share"] = set.Validation.Count == 0 ? null : Math.Round((double)exact / set.Validation.Count, 4),
                 ["steps"] = job.Steps,
+                ["steps_trained"] = stepsTrained,
                 ["training_seconds"] = Math.Round(trainingSeconds, 1),
                 ["total_seconds"] = Math.Round(started.Elapsed.TotalSeconds, 1),
                 ["model_bytes"] = new FileInfo(Path.Combine(job.OutputDir, ModelFolderWriter.ModelFile)).Length,

@@ -28,7 +28,8 @@ internal static class TrainingEngine
     // without; contact extraction, never above 0/40 before, 10/40 at step 3,000.
     private const int CopyDrillRows = 16;
 
-    public static void Train(DistillJob job, string examplesPath, string weightsPath, ProgressWriter progress)
+    /// <summary>Trains and writes the weights; returns the steps trained (fewer than the job's when its time ran out).</summary>
+    public static int Train(DistillJob job, string examplesPath, string weightsPath, ProgressWriter progress)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "Engine", "train_decoder.py");
         var shape = new JsonObject
@@ -63,9 +64,10 @@ internal static class TrainingEngine
 
         using var process = StartEngine(start, job.Python);
         var errors = process.StandardError.ReadToEndAsync();
+        var trained = 0;
         while (process.StandardOutput.ReadLine() is { } line)
         {
-            Forward(line, progress);
+            trained = Forward(line, progress) ?? trained;
         }
 
         process.WaitForExit();
@@ -74,6 +76,8 @@ internal static class TrainingEngine
             var tail = errors.Result.Trim().Split('\n').LastOrDefault() ?? string.Empty;
             throw new InvalidDataException($"The training engine exited with code {process.ExitCode}: {tail}");
         }
+
+        return trained;
     }
 
     private static Process StartEngine(ProcessStartInfo start, string python)
@@ -88,19 +92,24 @@ internal static class TrainingEngine
         }
     }
 
-    private static void Forward(string line, ProgressWriter progress)
+    /// <summary>Passes a progress line on as the <c>train</c> stage; returns the step it reports, if any.</summary>
+    private static int? Forward(string line, ProgressWriter progress)
     {
         try
         {
             if (JsonNode.Parse(line) is JsonObject fields)
             {
+                var step = fields["step"] is JsonValue value && value.TryGetValue<int>(out var number) ? number : (int?)null;
                 progress.Stage("train", fields);
+                return step;
             }
         }
         catch (JsonException)
         {
             // Not a progress line (a library's own output): left out of the job's progress.
         }
+
+        return null;
     }
 
     /// <summary>Token ids of the byte-level vocabulary (a byte's id is the byte) that copied values and the copy drill are made of.</summary>

@@ -31,6 +31,12 @@ internal sealed partial class DistillationRunner(
     private const int ExportLimit = 100_000;
     private const int KeptRuns = 20;
     private const string ReportFile = "distill_report.json";
+
+    // What MaxDuration keeps back from training (at most half of it) for starting the engine, writing
+    // the model and answering the held-back examples with it: a training stopped at MaxDuration itself
+    // was killed before it could write anything.
+    private static readonly TimeSpan AfterTraining = TimeSpan.FromMinutes(1);
+
     private readonly SemaphoreSlim _single = new(1, 1);
     private readonly Lock _lock = new();
     private readonly List<DistillationRun> _runs = [];
@@ -266,10 +272,13 @@ internal sealed partial class DistillationRunner(
         ["batch_size"] = settings.BatchSize,
         ["learning_rate"] = settings.LearningRate,
         ["threads"] = settings.Threads,
-        ["max_seconds"] = settings.MaxDuration.TotalSeconds,
+        ["max_seconds"] = TrainingTime(settings.MaxDuration).TotalSeconds,
         ["max_memory_mb"] = settings.MaxMemoryMb,
         ["python"] = settings.Python,
     };
+
+    private static TimeSpan TrainingTime(TimeSpan maxDuration) =>
+        maxDuration - (maxDuration / 2 < AfterTraining ? maxDuration / 2 : AfterTraining);
 
     private static ProcessStartInfo StartInfo(DistillationOptions settings, string jobFile)
     {

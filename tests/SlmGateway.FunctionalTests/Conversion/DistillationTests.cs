@@ -119,6 +119,29 @@ public sealed class DistillationTests(PostgresServer postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task JobOutOfTime_StopsTrainingInTime_AndEndsWithAnEvaluatedModel()
+    {
+        // 100,000 steps cannot fit in 40 s: training gets half of it, then the model is written and evaluated before the job's deadline.
+        var settings = (await SettingsAsync(_output.FullName))
+            .Set("SlmGateway:Loop:Distillation:Steps", "100000")
+            .Set("SlmGateway:Loop:Distillation:MaxDuration", "00:00:40");
+        await using var gateway = new GatewayFactory(settings);
+        using var admin = new AdminClient(gateway);
+        var clusterId = await CaptureAsync(gateway, admin, 32, seed: 6);
+
+        var job = (await admin.PostAsync($"/admin/clusters/{clusterId}/distill")).GetProperty("id").GetString()!;
+        var (ended, _) = await WaitForJobAsync(admin, job, TimeSpan.FromSeconds(120));
+
+        Assert.Equal("completed", ended.GetProperty("state").GetString());
+        var report = ended.GetProperty("report");
+        Assert.InRange(report.GetProperty("steps_trained").GetInt32(), 1, 99_999);
+        Assert.True(report.GetProperty("training_seconds").GetDouble() >= 20, report.GetRawText());
+        Assert.True(report.GetProperty("validation_examples").GetInt32() > 0, report.GetRawText());
+        Assert.StartsWith("specialist-", ended.GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, await JobsEndedAsync(gateway, "completed"));
+    }
+
+    [Fact]
     public async Task FailedJob_AndRefusedStarts_LeaveTheClusterAsItWas()
     {
         var settings = (await SettingsAsync(_output.FullName)).Set("SlmGateway:Loop:Distillation:Python", "/nonexistent/python3");
