@@ -143,9 +143,14 @@ internal static class DistillationReplay
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"served locally: before {before.Count(s => s.Route == "local")}/{before.Count}, after {after.Count(s => s.Route == "local")}/{after.Count} ({(double)after.Count(s => s.Route == "local") / after.Count:P1}); wrong answers after: {after.Count(s => !s.Right)} ({after.Count(s => s.Route == "local" && !s.Right)} of them local)"));
+        foreach (var wrong in after.Where(s => !s.Right))
+        {
+            Console.WriteLine($"  wrong ({wrong.Task}, {wrong.Route}, {wrong.Reason}): {wrong.Wrong}");
+        }
     }
 
-    private sealed record Served(string Task, string Route, string Reason, bool Right);
+    /// <summary>One answered call; <c>Wrong</c> says, for a wrong answer, the ask, the answer and the correct one.</summary>
+    private sealed record Served(string Task, string Route, string Reason, bool Right, string? Wrong);
 
     private static async Task<List<Served>> SendAllAsync(HttpClient client, List<AgentCall> calls)
     {
@@ -155,11 +160,17 @@ internal static class DistillationReplay
             using var message = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(calls[i].Request.ToJsonString(), Encoding.UTF8, "application/json") };
             using var response = await client.SendAsync(message, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            var right = response.IsSuccessStatusCode && IsRight(JsonNode.Parse(body)!["choices"]![0]!["message"]!.AsObject(), calls[i].Answer);
-            results[i] = new Served(calls[i].Task, Replay.Header(response, "x-slmgw-route"), Replay.Header(response, "x-slmgw-reason"), right);
+            var answer = response.IsSuccessStatusCode ? JsonNode.Parse(body)!["choices"]![0]!["message"]!.AsObject() : null;
+            var right = answer is not null && IsRight(answer, calls[i].Answer);
+            var messages = calls[i].Request["messages"]!.AsArray();
+            var wrong = right ? null : $"{(string?)messages[messages.Count - 1]!["content"]} -> {(answer is null ? body : AnswerText(answer))} (correct: {AnswerText(calls[i].Answer)})";
+            results[i] = new Served(calls[i].Task, Replay.Header(response, "x-slmgw-route"), Replay.Header(response, "x-slmgw-reason"), right, wrong);
         });
         return [.. results];
     }
+
+    private static string? AnswerText(JsonObject message) =>
+        message["tool_calls"] is JsonArray { Count: > 0 } calls ? (string?)calls[0]!["function"]!["arguments"] : (string?)message["content"];
 
     /// <summary>The same tool and arguments (numbers by value), or the same JSON content.</summary>
     private static bool IsRight(JsonObject message, JsonObject expected)
