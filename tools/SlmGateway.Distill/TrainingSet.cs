@@ -1,20 +1,23 @@
 using Microsoft.ML.OnnxRuntimeGenAI;
 using SlmGateway.Backends.Onnx.Serving;
 using SlmGateway.Contracts.Chat;
+using SlmGateway.Core.Configuration;
 
 namespace SlmGateway.Distill;
 
 /// <summary>
 /// The job's examples, tokenized: the training split with the places of its copied values marked
 /// (<see cref="CopyAugmentation"/>), the held-back split as it is, and what was learned on the way:
-/// the answer fields the teacher took from the request (grounded), and those of them that training
-/// makes up afresh (copied).
+/// the answer fields the teacher took from the request (grounded), those of them that training
+/// makes up afresh (copied), and the values of the fields with few values with the words that go
+/// with each.
 /// </summary>
 internal sealed record TrainingSet(
-    List<TokenizedExample> Training, int Skipped, List<TokenizedExample> Validation, List<string> Grounded, List<string> Copied)
+    List<TokenizedExample> Training, int Skipped, List<TokenizedExample> Validation, List<string> Grounded, List<string> Copied, List<AnswerFieldValue> FieldValues)
 {
     // A field counts as grounded when the teacher took it from the request in 95% of at least 20
     // examples: the check then escalates at most about 5% of right answers, and catches made-up values.
+    // The words that go with a value are held to the same share of its examples.
     private const int MinGroundedExamples = 20;
     private const double MinGroundedShare = 0.95;
 
@@ -25,10 +28,11 @@ internal sealed record TrainingSet(
         var answers = lines.Select(ChatExamples.Answer).OfType<(ChatCompletionRequest, ChatMessage)>().ToList();
         var grounded = AnswerGrounding.Learn(answers, MinGroundedExamples, MinGroundedShare);
         var copied = CopyAugmentation.CopiedFields(answers, grounded);
+        var fieldValues = FieldValueEvidence.Learn(answers, MinGroundedExamples, MinGroundedShare);
         var (training, skipped) = ChatExamples.Tokenize(lines, tokenizer, endOfTurn, contextLength, copied);
         var validation = job.ValidationFile is { } file && File.Exists(file)
             ? ChatExamples.Tokenize(ChatExamples.ReadLines(file, random), tokenizer, endOfTurn, contextLength, []).Examples
             : [];
-        return new TrainingSet(training, skipped, validation, grounded, copied);
+        return new TrainingSet(training, skipped, validation, grounded, copied, fieldValues);
     }
 }

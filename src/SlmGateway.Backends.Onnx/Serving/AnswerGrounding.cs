@@ -116,7 +116,7 @@ public static class AnswerGrounding
         number.TryGetDecimal(out var value) ? (value / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture) : number.GetRawText();
 
     /// <summary>The text of every message of the request, and the arguments of the tool calls it already holds.</summary>
-    private static string RequestText(ChatCompletionRequest request) =>
+    internal static string RequestText(ChatCompletionRequest request) =>
         string.Join('\n', (request.Messages ?? []).SelectMany(message =>
             (message.ToolCalls ?? []).Select(call => call.Function?.Arguments ?? string.Empty).Prepend(MessageContent.TextOf(message.Content).Text)));
 }

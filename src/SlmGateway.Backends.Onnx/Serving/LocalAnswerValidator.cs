@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Json.Schema;
 using SlmGateway.Backends.Onnx.Generation;
 using SlmGateway.Contracts.Chat;
+using SlmGateway.Core.Configuration;
 using SlmGateway.Core.Routing;
 
 namespace SlmGateway.Backends.Onnx.Serving;
@@ -11,13 +12,14 @@ namespace SlmGateway.Backends.Onnx.Serving;
 /// Checks a local answer before it leaves, when a remote model could take over: a required tool call
 /// is there, every call names a declared tool with arguments valid against its schema, JSON output
 /// is valid against the requested schema, the model's grounded fields hold values taken from the
-/// request (<see cref="AnswerGrounding"/>), and the model was confident enough.
+/// request (<see cref="AnswerGrounding"/>), its fields with few values hold a value that goes with
+/// the request (<see cref="FieldValueEvidence"/>), and the model was confident enough.
 /// </summary>
 internal static class LocalAnswerValidator
 {
-    /// <summary>Why the answer must not be served (<c>tool_call</c>, <c>schema</c>, <c>grounding</c> or <c>confidence</c>, with details), or null.</summary>
+    /// <summary>Why the answer must not be served (<c>tool_call</c>, <c>schema</c>, <c>grounding</c>, <c>field_value</c> or <c>confidence</c>, with details), or null.</summary>
     public static (string Kind, string Detail)? Check(
-        LocalAnswer answer, ChatCompletionRequest request, LocalChatPlan plan, IReadOnlyCollection<string> grounded, Confidence? confidence, AnswerBar bar)
+        LocalAnswer answer, ChatCompletionRequest request, LocalChatPlan plan, LocalModelOptions model, Confidence? confidence, AnswerBar bar)
     {
         if (plan.Mode is OutputMode.ToolCallsInText or OutputMode.GuidedToolCall && ToolCallProblem(answer, request, plan) is { } toolProblem)
         {
@@ -29,9 +31,14 @@ internal static class LocalAnswerValidator
             return ("schema", schemaProblem);
         }
 
-        if (AnswerGrounding.Problem(answer.ToolCalls, answer.Content, request, grounded) is { } ungrounded)
+        if (AnswerGrounding.Problem(answer.ToolCalls, answer.Content, request, model.GroundedFields) is { } ungrounded)
         {
             return ("grounding", ungrounded);
+        }
+
+        if (FieldValueEvidence.Problem(answer.ToolCalls, answer.Content, request, model.FieldValues) is { } unlikelyValue)
+        {
+            return ("field_value", unlikelyValue);
         }
 
         if (confidence is not null && (confidence.MeanLogprob < bar.MinConfidenceMean || confidence.MinLogprob < bar.MinConfidenceMin))

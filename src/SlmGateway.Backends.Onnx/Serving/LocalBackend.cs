@@ -89,7 +89,7 @@ internal sealed class LocalBackend(LocalModelRegistry registry) : IRequestBacken
         var (text, logprobs, finished) = await GenerationLoop.CollectAsync(events, plan.Logprobs);
         var answer = plan.Buffered ? LocalAnswer.From(text, finished.FinishReason, plan, model.Syntax) : new LocalAnswer(text, null, finished.FinishReason);
         var report = Report(plan, finished);
-        if (candidate.Validate is { } bar && LocalAnswerValidator.Check(answer, request.Chat!, plan, model.Options.GroundedFields, finished.Confidence, bar) is { } rejection)
+        if (candidate.Validate is { } bar && LocalAnswerValidator.Check(answer, request.Chat!, plan, model.Options, finished.Confidence, bar) is { } rejection)
         {
             return BackendOutcome.Failed(FailureKinds.Rejected, GatewayError.LocalAnswerRejected(rejection.Detail), report with { Escalation = rejection.Kind });
         }

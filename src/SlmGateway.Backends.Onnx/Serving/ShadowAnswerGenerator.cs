@@ -54,7 +54,7 @@ internal sealed class ShadowAnswerGenerator(LocalModelRegistry registry) : ILoca
         }
 
         var answer = plan.Buffered ? LocalAnswer.From(text, finished.FinishReason, plan, local.Syntax) : new LocalAnswer(text, null, finished.FinishReason);
-        var rejection = LocalAnswerValidator.Check(answer, request, plan, local.Options.GroundedFields, null, AnswerBar.FormOnly);
+        var rejection = LocalAnswerValidator.Check(answer, request, plan, local.Options, null, AnswerBar.FormOnly);
         return new LocalShadowAnswer(answer.Content, answer.ToolCalls, rejection?.Kind, Stopwatch.GetElapsedTime(started));
     }
 }

@@ -31,6 +31,7 @@ internal sealed partial class DistillationRunner(
     private const int ExportLimit = 100_000;
     private const int KeptRuns = 20;
     private const string ReportFile = "distill_report.json";
+    private static readonly JsonSerializerOptions ReportJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     // What MaxDuration keeps back from training (at most half of it) for starting the engine, writing
     // the model and answering the held-back examples with it: a training stopped at MaxDuration itself
@@ -237,23 +238,22 @@ internal sealed partial class DistillationRunner(
         }
     }
 
-    private static LocalModelOptions Specialist(string name, string folder, long clusterId, DistillationOptions settings) => new()
+    private static LocalModelOptions Specialist(string name, string folder, long clusterId, DistillationOptions settings)
     {
-        Name = name,
-        Path = folder,
-        Family = "qwen",
-        Threads = 1,
-        MaxConcurrency = 1,
-        MaxOutputTokens = settings.MaxOutputTokens,
-        Clusters = [clusterId],
-        GroundedFields = GroundedFields(folder),
-    };
-
-    /// <summary>The answer fields the job found its teacher took from the request (its report's <c>grounded_fields</c>).</summary>
-    private static List<string> GroundedFields(string folder) =>
-        JsonNode.Parse(File.ReadAllText(Path.Combine(folder, ReportFile)))?["grounded_fields"] is JsonArray fields
-            ? fields.Select(field => field!.GetValue<string>()).ToList()
-            : [];
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, ReportFile)));
+        return new LocalModelOptions
+        {
+            Name = name,
+            Path = folder,
+            Family = "qwen",
+            Threads = 1,
+            MaxConcurrency = 1,
+            MaxOutputTokens = settings.MaxOutputTokens,
+            Clusters = [clusterId],
+            GroundedFields = report?["grounded_fields"]?.Deserialize<List<string>>() ?? [],
+            FieldValues = report?["field_values"]?.Deserialize<List<AnswerFieldValue>>(ReportJson) ?? [],
+        };
+    }
 
     private static JsonObject JobSpec(DistillationOptions settings, string folder) => new()
     {

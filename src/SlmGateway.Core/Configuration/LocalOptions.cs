@@ -81,6 +81,26 @@ public sealed class LocalModelOptions
     /// from the request in its training examples.
     /// </summary>
     public List<string> GroundedFields { get; set; } = [];
+
+    /// <summary>
+    /// The values of answer fields that take one of a few values (a unit code, a status), each with
+    /// the request words that went with it. An answer whose field holds a value not listed, or a
+    /// value whose words are all missing from the request, is escalated. A distilled specialist gets
+    /// the values its teacher gave in its training examples.
+    /// </summary>
+    public List<AnswerFieldValue> FieldValues { get; set; } = [];
+}
+
+/// <summary>A value that an answer field took, and the request words of which at least one went with it (none: the value is allowed unchecked).</summary>
+public sealed class AnswerFieldValue
+{
+    /// <summary><c>tool.argument</c> or <c>content.field</c>, as in <see cref="LocalModelOptions.GroundedFields"/>.</summary>
+    public string Field { get; set; } = string.Empty;
+
+    public string Value { get; set; } = string.Empty;
+
+    /// <summary>Lower-case words, one of which the request must contain for the value to be served.</summary>
+    public List<string> Words { get; set; } = [];
 }
 
 /// <summary>A LoRA adapter of a local model and the task clusters (conversion loop ids) it serves.</summary>

@@ -67,6 +67,11 @@ public sealed class DistillationTests(PostgresServer postgres) : IAsyncLifetime
         Assert.True(report.GetProperty("training_examples").GetInt32() >= 30, report.GetRawText());
         // The teacher took the unit from the ask every time: the specialist's answers must too, or be escalated.
         Assert.Equal(["get_unit_weather.unit"], report.GetProperty("grounded_fields").EnumerateArray().Select(field => field.GetString()));
+        // Each unit went with its own word in the asks: an answer's unit must go with the ask's words too.
+        Assert.Equal(
+            ["get_unit_weather.unit=celsius:celsius", "get_unit_weather.unit=fahrenheit:fahrenheit"],
+            report.GetProperty("field_values").EnumerateArray().Select(value =>
+                $"{value.GetProperty("field").GetString()}={value.GetProperty("value").GetString()}:{string.Join('|', value.GetProperty("words").EnumerateArray().Select(word => word.GetString()))}"));
         var specialist = job.GetProperty("model").GetString()!;
         Assert.StartsWith("specialist-", specialist, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_output.FullName, "specialists.json")));

@@ -110,6 +110,29 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ToolCallValueThatDoesNotGoWithTheAsk_IsEscalated_WhenTheFieldHasLearnedValues()
+    {
+        // Guided decoding makes the random model pick one of the two units. Each unit is allowed only
+        // with its word in the request: an ask naming neither is escalated whichever unit comes out,
+        // an ask naming both is served.
+        static string Ask(string question) => $$$$"""
+            {"model":"auto","max_tokens":160,"tool_choice":"required","messages":[{"role":"user","content":"{{{{question}}}}"}],
+             "tools":[{"type":"function","function":{"name":"get_weather","description":"Current weather for a city",
+                       "parameters":{"type":"object","properties":{"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["unit"]}}}]}
+            """;
+        await using var gateway = new GatewayFactory(Settings(
+            ("Local:Models:0:FieldValues:0:Field", "get_weather.unit"), ("Local:Models:0:FieldValues:0:Value", "celsius"), ("Local:Models:0:FieldValues:0:Words:0", "celsius"),
+            ("Local:Models:0:FieldValues:1:Field", "get_weather.unit"), ("Local:Models:0:FieldValues:1:Value", "fahrenheit"), ("Local:Models:0:FieldValues:1:Words:0", "fahrenheit")));
+
+        var (route, reason, body, _) = await SendAsync(gateway, Ask("How warm is Paris in kelvin?"));
+        var (bothRoute, bothReason, _, _) = await SendAsync(gateway, Ask("How warm is Paris, in Celsius or Fahrenheit?"));
+
+        Assert.Equal(("remote", "escalated_field_value"), (route, reason));
+        Assert.Contains(OpenAiResponses.DefaultContent, body, StringComparison.Ordinal);
+        Assert.Equal(("local", "forced_structure"), (bothRoute, bothReason));
+    }
+
+    [Fact]
     public async Task UnsureLocalAnswer_IsEscalated_ByConfidence()
     {
         await using var gateway = new GatewayFactory(Settings(("Routing:MinConfidenceMean", "-1.0")));
