@@ -11,6 +11,8 @@ public sealed class JsonTextCheckTests
     [InlineData("""{"model":"m","stop":["ok","\ud83d"]}""", "stop[1]")]
     [InlineData("""{"model":"m","tool_choice":{"type":"function","function":{"name":"\ud800"}}}""", "tool_choice.function.name")]
     [InlineData("""{"model":"m","metadata":{"\ud800":"x"}}""", "metadata")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"upper \uDBFF case"}]}""", "messages[0].content")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"a \\u d \\ud800 \uDC00"}]}""", "messages[0].content")]
     public void LoneSurrogateEscapes_AreRefused_NamingTheField(string body, string param)
     {
         var error = JsonTextCheck.Check(Encoding.UTF8.GetBytes(body));
@@ -35,6 +37,8 @@ public sealed class JsonTextCheckTests
     [Theory]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"emoji \ud83d\ude00 and \u00e9 and \"quotes\" \n"}]}""")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"日本語のテキスト 😀"}]}""")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"a path C:\\ud800\\dir and \\u00e9, both escaped backslashes"}]}""")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"\uD83D\uDE00 upper-case pair"}]}""")]
     [InlineData("""{"model":"m","messages":[""")]
     [InlineData("")]
     public void ValidTextOrBrokenJson_IsNotItsToReport(string body) =>

@@ -51,16 +51,26 @@ internal sealed class UpstreamTransformer : HttpTransformer
     /// <summary>A held-back retryable answer: its status, Retry-After and (bounded) body.</summary>
     public AttemptHold? Held { get; private set; }
 
-    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies only the allowed headers (YARP's default copies all of them and adds X-Forwarded-*,
+    /// which would all be removed again), then adds the upstream's key and headers.
+    /// </summary>
+    public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
-        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        RemoveUnlisted(proxyRequest.Headers, ForwardedHeaders);
-        if (proxyRequest.Content is { } content)
+        foreach (var (name, values) in httpContext.Request.Headers)
         {
-            RemoveUnlisted(content.Headers, ForwardedContentHeaders);
+            HttpHeaders? to = ForwardedContentHeaders.Contains(name) ? proxyRequest.Content?.Headers
+                : ForwardedHeaders.Contains(name) || name.StartsWith(SdkHeaderPrefix, StringComparison.OrdinalIgnoreCase) ? proxyRequest.Headers
+                : null;
+            if (to is not null && values.Count == 1)
+            {
+                to.TryAddWithoutValidation(name, values.ToString());
+            }
+            else
+            {
+                to?.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
         }
-
-        proxyRequest.Headers.Host = null;
 
         if (_upstream.Authorization is { } authorization)
         {
@@ -74,6 +84,7 @@ internal sealed class UpstreamTransformer : HttpTransformer
         }
 
         proxyRequest.RequestUri = new Uri(_upstream.BaseUrl + _pathSuffix + httpContext.Request.QueryString.Value, UriKind.Absolute);
+        return ValueTask.CompletedTask;
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
@@ -119,23 +130,6 @@ internal sealed class UpstreamTransformer : HttpTransformer
         || mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
         || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)
         || mediaType.Equals("application/x-ndjson", StringComparison.OrdinalIgnoreCase);
-
-    private static void RemoveUnlisted(HttpHeaders headers, FrozenSet<string> forwarded)
-    {
-        List<string>? unlisted = null;
-        foreach (var header in headers)
-        {
-            if (!forwarded.Contains(header.Key) && !header.Key.StartsWith(SdkHeaderPrefix, StringComparison.OrdinalIgnoreCase))
-            {
-                (unlisted ??= []).Add(header.Key);
-            }
-        }
-
-        foreach (var name in unlisted ?? [])
-        {
-            headers.Remove(name);
-        }
-    }
 
     private static TimeSpan? RetryAfterOf(RetryConditionHeaderValue? retryAfter)
     {
