@@ -52,6 +52,25 @@ public sealed class AnswerGroundingTests
         Assert.Equal(problem, AnswerGrounding.Problem(calls, null, request, ["status.order_id"]));
     }
 
+    [Theory]
+    [InlineData("Convert 91.4 kilograms to pounds", "91", false)]
+    [InlineData("Convert 91.4 kilograms to pounds", "91.4", true)]
+    [InlineData("Convert 91.40 kilograms", "91.4", true)]
+    [InlineData("I have 12.0 miles to go.", "12", true)]
+    [InlineData("It was 12.", "12", true)]
+    [InlineData("version 1.91", "91", false)]
+    [InlineData("Order AB12345", "12345", false)]
+    [InlineData("Cool down to -5 degrees", "-5", true)]
+    [InlineData("Cool down to -5 degrees", "5", false)]
+    [InlineData("from 12kg", "12", true)]
+    [InlineData("Weather in Parisian style", "Paris", false)]
+    [InlineData("Weather in Paris, please", "paris", true)]
+    [InlineData("Where is QZ-48213?", "QZ-48213", true)]
+    [InlineData("Where is QZ-482134?", "QZ-48213", false)]
+    [InlineData("Mail ana.silva@example.com today", "ana.silva@example.com", true)]
+    public void Holds_FindsWholeValuesOnly(string text, string value, bool holds) =>
+        Assert.Equal(holds, AnswerGrounding.Holds(text, value));
+
     [Fact]
     public void Problem_FindsNumbersAsWritten_AndLooksAtEveryMessage()
     {

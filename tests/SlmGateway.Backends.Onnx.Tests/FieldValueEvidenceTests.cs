@@ -47,18 +47,40 @@ public sealed class FieldValueEvidenceTests
         Assert.Empty(FieldValueEvidence.Learn(Conversions(19), 20, 0.95));
     }
 
+    [Fact]
+    public void LearnDifferent_FindsFieldsOverTheSameValuesThatNeverHoldTheSameOne()
+    {
+        var examples = Conversions(120).ToList();
+
+        var different = FieldValueEvidence.LearnDifferent(examples, FieldValueEvidence.Learn(examples, 20, 0.95), 20, 0.95);
+
+        Assert.Equal(["convert.from/convert.to"], different.Select(pair => $"{pair.First}/{pair.Second}"));
+    }
+
+    [Fact]
+    public void LearnDifferent_LeavesFieldsThatSometimesHoldTheSameValue()
+    {
+        var examples = Enumerable.Range(0, 60).Select(i => (
+            Ask($"Route {i}: {(i % 3 == 0 ? "there and back" : "one way")}"),
+            Call("route", $$"""{"start":"{{Units[i % 4].Code}}","end":"{{(i % 3 == 0 ? Units[i % 4].Code : Units[(i + 1) % 4].Code)}}"}"""))).ToList();
+
+        Assert.Empty(FieldValueEvidence.LearnDifferent(examples, FieldValueEvidence.Learn(examples, 20, 0.95), 20, 0.95));
+    }
+
     [Theory]
     [InlineData("Convert 12 ounces to grams", """{"value":12,"from":"oz","to":"g"}""", null)]
     [InlineData("Convert 12 OUNCES to Grams", """{"value":12,"from":"oz","to":"g"}""", null)]
-    [InlineData("Convert 12 ounces to grams", """{"value":12,"from":"g","to":"g"}""", null)]
+    [InlineData("What is 836.8 centimeters in meters?", """{"value":836.8,"from":"g","to":"g"}""", "'convert.from' and 'convert.to' are both 'g', which they never were in its examples")]
     [InlineData("Convert 12 ounces to grams", """{"value":12,"from":"oz","to":"km"}""", "'convert.to' is 'km', but the request has none of the words that go with it (kilometers)")]
     [InlineData("Convert 12 ounces to grams", """{"value":12,"from":"lb","to":"g"}""", "'convert.from' is 'lb', a value its examples never had")]
     [InlineData("Convert 12 ounces to grams", """{"value":12}""", null)]
     public void Problem_NamesAValueThatDoesNotGoWithTheRequest(string ask, string arguments, string? problem)
     {
-        var learned = FieldValueEvidence.Learn(Conversions(120), 20, 0.95);
+        var examples = Conversions(120).ToList();
+        var learned = FieldValueEvidence.Learn(examples, 20, 0.95);
+        var different = FieldValueEvidence.LearnDifferent(examples, learned, 20, 0.95);
 
-        Assert.Equal(problem, FieldValueEvidence.Problem(Call("convert", arguments).ToolCalls, null, Ask(ask), learned));
+        Assert.Equal(problem, FieldValueEvidence.Problem(Call("convert", arguments).ToolCalls, null, Ask(ask), learned, different));
     }
 
     [Fact]
@@ -66,9 +88,9 @@ public sealed class FieldValueEvidenceTests
     {
         var values = new List<AnswerFieldValue> { new() { Field = "content.unit", Value = "oz", Words = ["ounces", "oz"] } };
 
-        Assert.Null(FieldValueEvidence.Problem(null, """{"unit":"oz"}""", Ask("5 oz please"), values));
-        Assert.NotNull(FieldValueEvidence.Problem(null, """{"unit":"oz"}""", Ask("5 grams please"), values));
-        Assert.Null(FieldValueEvidence.Problem(null, """{"unit":"oz"}""", Ask("5 grams please"), []));
+        Assert.Null(FieldValueEvidence.Problem(null, """{"unit":"oz"}""", Ask("5 oz please"), values, []));
+        Assert.NotNull(FieldValueEvidence.Problem(null, """{"unit":"oz"}""", Ask("5 grams please"), values, []));
+        Assert.Null(FieldValueEvidence.Problem(null, """{"unit":"oz"}""", Ask("5 grams please"), [], []));
     }
 
     private static IEnumerable<(ChatCompletionRequest, ChatMessage)> Conversions(int count)

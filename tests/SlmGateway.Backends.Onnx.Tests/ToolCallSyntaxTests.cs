@@ -50,6 +50,21 @@ public sealed class ToolCallSyntaxTests
     }
 
     [Theory]
+    [InlineData("qwen", "<tool_call>\n{\"name\": \"convert_units\", \"arguments\": {\"value\": 2, \"from_unit\": \"l\"}\n</to_unit\"valb{\"}\n</tool_call>", true)]
+    [InlineData("qwen", "No tools needed: the answer is 4.", false)]
+    [InlineData("llama3", "{\"name\": \"get_weather\", \"parameters\": {\"city\": ", true)]
+    [InlineData("llama3", "It is sunny in Oslo.", false)]
+    [InlineData("phi4", "<|tool_call|>[{\"name\": \"get_weather\", \"argu", true)]
+    [InlineData("phi4", "It is sunny in Oslo.", false)]
+    public void TextThatBeginsACallButDoesNotParse_IsABrokenCall(string family, string text, bool broken)
+    {
+        var syntax = ToolCallSyntaxes.Find(family)!;
+
+        Assert.Empty(syntax.Parse(text).Calls);
+        Assert.Equal(broken, syntax.BeginsCall(text));
+    }
+
+    [Theory]
     [InlineData("""{"name": "get_weather", "parameters": {"city": "Oslo"}}""")]
     [InlineData("""<|python_tag|>{"name": "get_weather", "parameters": {"city": "Oslo"}}""")]
     public void Llama3_ReadsTheWholeAnswerAsACall(string text)

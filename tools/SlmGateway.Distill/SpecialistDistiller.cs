@@ -89,6 +89,7 @@ internal static class SpecialistDistiller
                 ["grounded_fields"] = new JsonArray(set.Grounded.Select(field => (JsonNode)field).ToArray()),
                 ["copied_fields"] = new JsonArray(set.Copied.Select(field => (JsonNode)field).ToArray()),
                 ["field_values"] = JsonSerializer.SerializeToNode(set.FieldValues, DistillJob.Json),
+                ["different_fields"] = JsonSerializer.SerializeToNode(set.DifferentFields, DistillJob.Json),
             };
             File.WriteAllText(Path.Combine(job.OutputDir, ReportFile), report.ToJsonString(DistillJob.Json));
             progress.Stage("done", report);

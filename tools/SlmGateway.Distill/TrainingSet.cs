@@ -9,11 +9,11 @@ namespace SlmGateway.Distill;
 /// The job's examples, tokenized: the training split with the places of its copied values marked
 /// (<see cref="CopyAugmentation"/>), the held-back split as it is, and what was learned on the way:
 /// the answer fields the teacher took from the request (grounded), those of them that training
-/// makes up afresh (copied), and the values of the fields with few values with the words that go
-/// with each.
+/// makes up afresh (copied), the values of the fields with few values with the words that go
+/// with each, and the pairs of those fields that never hold the same value.
 /// </summary>
 internal sealed record TrainingSet(
-    List<TokenizedExample> Training, int Skipped, List<TokenizedExample> Validation, List<string> Grounded, List<string> Copied, List<AnswerFieldValue> FieldValues)
+    List<TokenizedExample> Training, int Skipped, List<TokenizedExample> Validation, List<string> Grounded, List<string> Copied, List<AnswerFieldValue> FieldValues, List<AnswerFieldPair> DifferentFields)
 {
     // A field counts as grounded when the teacher took it from the request in 95% of at least 20
     // examples: the check then escalates at most about 5% of right answers, and catches made-up values.
@@ -29,10 +29,11 @@ internal sealed record TrainingSet(
         var grounded = AnswerGrounding.Learn(answers, MinGroundedExamples, MinGroundedShare);
         var copied = CopyAugmentation.CopiedFields(answers, grounded);
         var fieldValues = FieldValueEvidence.Learn(answers, MinGroundedExamples, MinGroundedShare);
+        var differentFields = FieldValueEvidence.LearnDifferent(answers, fieldValues, MinGroundedExamples, MinGroundedShare);
         var (training, skipped) = ChatExamples.Tokenize(lines, tokenizer, endOfTurn, contextLength, copied);
         var validation = job.ValidationFile is { } file && File.Exists(file)
             ? ChatExamples.Tokenize(ChatExamples.ReadLines(file, random), tokenizer, endOfTurn, contextLength, []).Examples
             : [];
-        return new TrainingSet(training, skipped, validation, grounded, copied, fieldValues);
+        return new TrainingSet(training, skipped, validation, grounded, copied, fieldValues, differentFields);
     }
 }

@@ -78,7 +78,8 @@ internal static class DistillationReplay
         Console.WriteLine($"  {clusters.Count} clusters: {string.Join(", ", clusters.Select(c => $"{c["id"]} {TaskOf(c)} ({c["size"]} calls)"))}");
 
         var reports = new Dictionary<string, JsonObject>();
-        foreach (var (clusterId, task) in taskOfCluster.Where(pair => pair.Value != "other"))
+        var distilled = Replay.Option(args, "--distill")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? AgentWorkload.Tasks;
+        foreach (var (clusterId, task) in taskOfCluster.Where(pair => distilled.Contains(pair.Value)))
         {
             Console.WriteLine($"phase 2 (distill): cluster {clusterId} ({task})");
             reports[task] = await DistillAsync(client, clusterId);

@@ -7,6 +7,9 @@ namespace SlmGateway.Backends.Onnx.Serving;
 /// <summary>The finished output of a buffered generation, read as text or as tool calls.</summary>
 internal sealed record LocalAnswer(string? Content, IReadOnlyList<ToolCall>? ToolCalls, string FinishReason)
 {
+    /// <summary>The text begins a tool call that does not parse (read as content, it would reach the agent as a garbled message).</summary>
+    public bool BrokenCall { get; init; }
+
     public static LocalAnswer From(string text, string finishReason, LocalChatPlan plan, IToolCallSyntax syntax)
     {
         var parsed = plan.Mode switch
@@ -17,7 +20,7 @@ internal sealed record LocalAnswer(string? Content, IReadOnlyList<ToolCall>? Too
         };
         if (parsed.Calls.Count == 0)
         {
-            return new LocalAnswer(text, null, finishReason);
+            return new LocalAnswer(text, null, finishReason) { BrokenCall = plan.Mode == OutputMode.ToolCallsInText && syntax.BeginsCall(text) };
         }
 
         var calls = (plan.ParallelToolCalls ? parsed.Calls : parsed.Calls.Take(1))

@@ -36,7 +36,7 @@ internal static class LocalAnswerValidator
             return ("grounding", ungrounded);
         }
 
-        if (FieldValueEvidence.Problem(answer.ToolCalls, answer.Content, request, model.FieldValues) is { } unlikelyValue)
+        if (FieldValueEvidence.Problem(answer.ToolCalls, answer.Content, request, model.FieldValues, model.DifferentFields) is { } unlikelyValue)
         {
             return ("field_value", unlikelyValue);
         }
@@ -51,6 +51,11 @@ internal static class LocalAnswerValidator
 
     private static string? ToolCallProblem(LocalAnswer answer, ChatCompletionRequest request, LocalChatPlan plan)
     {
+        if (answer.BrokenCall)
+        {
+            return "the answer begins a tool call that does not parse";
+        }
+
         if (answer.ToolCalls is not { Count: > 0 } calls)
         {
             return plan.Mode == OutputMode.GuidedToolCall || plan.Shape.CallRequired

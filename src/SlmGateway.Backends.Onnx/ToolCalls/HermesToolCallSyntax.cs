@@ -5,5 +5,9 @@ internal sealed class HermesToolCallSyntax : IToolCallSyntax
 {
     public string Family => "qwen";
 
-    public ParsedOutput Parse(string text) => TaggedToolCalls.Read(text, "<tool_call>", "</tool_call>") ?? ParsedOutput.Text(text);
+    private const string Open = "<tool_call>";
+
+    public ParsedOutput Parse(string text) => TaggedToolCalls.Read(text, Open, "</tool_call>") ?? ParsedOutput.Text(text);
+
+    public bool BeginsCall(string text) => text.Contains(Open, StringComparison.Ordinal);
 }

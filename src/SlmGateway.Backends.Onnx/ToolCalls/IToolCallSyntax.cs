@@ -7,6 +7,9 @@ internal interface IToolCallSyntax
 
     /// <summary>Splits generated text into free content and tool calls; text without a well-formed call is all content.</summary>
     ParsedOutput Parse(string text);
+
+    /// <summary>Whether text that <see cref="Parse"/> read as content begins a call all the same: a call the model wrote wrong.</summary>
+    bool BeginsCall(string text);
 }
 
 /// <summary>A tool call read from model output: the function name and its arguments as JSON text.</summary>

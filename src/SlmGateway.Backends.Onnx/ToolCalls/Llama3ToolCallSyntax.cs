@@ -10,6 +10,12 @@ internal sealed class Llama3ToolCallSyntax : IToolCallSyntax
 
     public string Family => "llama3";
 
+    public bool BeginsCall(string text)
+    {
+        var body = text.TrimStart();
+        return body.StartsWith(PythonTag, StringComparison.Ordinal) || body.StartsWith('{') || body.StartsWith('[');
+    }
+
     public ParsedOutput Parse(string text)
     {
         var body = text.Trim();

@@ -6,11 +6,15 @@ namespace SlmGateway.Backends.Onnx.ToolCalls;
 /// </summary>
 internal sealed class Phi4ToolCallSyntax : IToolCallSyntax
 {
+    private const string Open = "<|tool_call|>";
+
     public string Family => "phi4";
+
+    public bool BeginsCall(string text) => text.Contains(Open, StringComparison.Ordinal) || text.TrimStart().StartsWith('[');
 
     public ParsedOutput Parse(string text)
     {
-        if (TaggedToolCalls.Read(text, "<|tool_call|>", "<|/tool_call|>") is { } tagged)
+        if (TaggedToolCalls.Read(text, Open, "<|/tool_call|>") is { } tagged)
         {
             return tagged;
         }

@@ -252,6 +252,7 @@ internal sealed partial class DistillationRunner(
             Clusters = [clusterId],
             GroundedFields = report?["grounded_fields"]?.Deserialize<List<string>>() ?? [],
             FieldValues = report?["field_values"]?.Deserialize<List<AnswerFieldValue>>(ReportJson) ?? [],
+            DifferentFields = report?["different_fields"]?.Deserialize<List<AnswerFieldPair>>(ReportJson) ?? [],
         };
     }
 

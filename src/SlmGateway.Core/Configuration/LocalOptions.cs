@@ -89,6 +89,20 @@ public sealed class LocalModelOptions
     /// the values its teacher gave in its training examples.
     /// </summary>
     public List<AnswerFieldValue> FieldValues { get; set; } = [];
+
+    /// <summary>
+    /// Pairs of fields with few values over the same values that (nearly) never took the same one in
+    /// the examples (<c>from_unit</c> and <c>to_unit</c>): an answer where they are equal is escalated.
+    /// </summary>
+    public List<AnswerFieldPair> DifferentFields { get; set; } = [];
+}
+
+/// <summary>Two answer fields (<c>tool.argument</c> or <c>content.field</c>) that must not hold the same value.</summary>
+public sealed class AnswerFieldPair
+{
+    public string First { get; set; } = string.Empty;
+
+    public string Second { get; set; } = string.Empty;
 }
 
 /// <summary>A value that an answer field took, and the request words of which at least one went with it (none: the value is allowed unchecked).</summary>

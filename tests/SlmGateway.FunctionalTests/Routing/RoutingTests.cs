@@ -133,6 +133,28 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ToolCallWhoseDifferentFieldsHoldTheSameValue_IsEscalated()
+    {
+        // Each field's schema allows "celsius" alone, so guided decoding fills both with it.
+        const string Convert = """
+            {"model":"auto","max_tokens":160,"tool_choice":"required","messages":[{"role":"user","content":"Convert 20 degrees from celsius"}],
+             "tools":[{"type":"function","function":{"name":"convert","description":"Converts a temperature",
+                       "parameters":{"type":"object","properties":{"from":{"type":"string","enum":["celsius"]},"to":{"type":"string","enum":["celsius"]}},"required":["from","to"]}}}]}
+            """;
+        await using (var plain = new GatewayFactory(Settings()))
+        {
+            var (route, served, _, _) = await SendAsync(plain, Convert);
+            Assert.Equal(("local", "forced_structure"), (route, served));
+        }
+
+        await using var gateway = new GatewayFactory(Settings(("Local:Models:0:DifferentFields:0:First", "convert.from"), ("Local:Models:0:DifferentFields:0:Second", "convert.to")));
+
+        var (escalatedRoute, reason, _, _) = await SendAsync(gateway, Convert);
+
+        Assert.Equal(("remote", "escalated_field_value"), (escalatedRoute, reason));
+    }
+
+    [Fact]
     public async Task UnsureLocalAnswer_IsEscalated_ByConfidence()
     {
         await using var gateway = new GatewayFactory(Settings(("Routing:MinConfidenceMean", "-1.0")));
