@@ -52,9 +52,12 @@ public sealed class FieldValueEvidenceTests
     {
         var examples = Conversions(120).ToList();
 
-        var different = FieldValueEvidence.LearnDifferent(examples, FieldValueEvidence.Learn(examples, 20, 0.95), 20, 0.95);
+        var different = FieldPairEvidence.Learn(examples, FieldValueEvidence.Learn(examples, 20, 0.95), 20, 0.95);
 
-        Assert.Equal(["convert.from/convert.to"], different.Select(pair => $"{pair.First}/{pair.Second}"));
+        // A number stands before the from-unit's word in every wording, "to", "many" or "in" before the to-unit's.
+        Assert.Equal(
+            ["convert.from/convert.to after # / in|many|to"],
+            different.Select(pair => $"{pair.First}/{pair.Second} after {string.Join('|', pair.FirstPrecededBy)} / {string.Join('|', pair.SecondPrecededBy.Order(StringComparer.Ordinal))}"));
     }
 
     [Fact]
@@ -64,13 +67,16 @@ public sealed class FieldValueEvidenceTests
             Ask($"Route {i}: {(i % 3 == 0 ? "there and back" : "one way")}"),
             Call("route", $$"""{"start":"{{Units[i % 4].Code}}","end":"{{(i % 3 == 0 ? Units[i % 4].Code : Units[(i + 1) % 4].Code)}}"}"""))).ToList();
 
-        Assert.Empty(FieldValueEvidence.LearnDifferent(examples, FieldValueEvidence.Learn(examples, 20, 0.95), 20, 0.95));
+        Assert.Empty(FieldPairEvidence.Learn(examples, FieldValueEvidence.Learn(examples, 20, 0.95), 20, 0.95));
     }
 
     [Theory]
     [InlineData("Convert 12 ounces to grams", """{"value":12,"from":"oz","to":"g"}""", null)]
     [InlineData("Convert 12 OUNCES to Grams", """{"value":12,"from":"oz","to":"g"}""", null)]
-    [InlineData("What is 836.8 centimeters in meters?", """{"value":836.8,"from":"g","to":"g"}""", "'convert.from' and 'convert.to' are both 'g', which they never were in its examples")]
+    [InlineData("What is 836.8 grams in ounces?", """{"value":836.8,"from":"g","to":"g"}""", "'convert.from' and 'convert.to' are both 'g', which they never were in its examples")]
+    [InlineData("How many miles is 526.7 kilometers?", """{"value":526.7,"from":"km","to":"mi"}""", null)]
+    [InlineData("How many miles is 526.7 kilometers?", """{"value":526.7,"from":"mi","to":"km"}""", "'convert.from' is 'mi', but its words do not stand where that field's words stood in its examples (after #): the fields look swapped")]
+    [InlineData("Convert 5 grams to ounces", """{"value":5,"from":"oz","to":"g"}""", "'convert.from' is 'oz', but its words do not stand where that field's words stood in its examples (after #): the fields look swapped")]
     [InlineData("Convert 12 ounces to grams", """{"value":12,"from":"oz","to":"km"}""", "'convert.to' is 'km', but the request has none of the words that go with it (kilometers)")]
     [InlineData("Convert 12 ounces to grams", """{"value":12,"from":"lb","to":"g"}""", "'convert.from' is 'lb', a value its examples never had")]
     [InlineData("Convert 12 ounces to grams", """{"value":12}""", null)]
@@ -78,7 +84,7 @@ public sealed class FieldValueEvidenceTests
     {
         var examples = Conversions(120).ToList();
         var learned = FieldValueEvidence.Learn(examples, 20, 0.95);
-        var different = FieldValueEvidence.LearnDifferent(examples, learned, 20, 0.95);
+        var different = FieldPairEvidence.Learn(examples, learned, 20, 0.95);
 
         Assert.Equal(problem, FieldValueEvidence.Problem(Call("convert", arguments).ToolCalls, null, Ask(ask), learned, different));
     }

@@ -29,7 +29,7 @@ internal sealed record TrainingSet(
         var grounded = AnswerGrounding.Learn(answers, MinGroundedExamples, MinGroundedShare);
         var copied = CopyAugmentation.CopiedFields(answers, grounded);
         var fieldValues = FieldValueEvidence.Learn(answers, MinGroundedExamples, MinGroundedShare);
-        var differentFields = FieldValueEvidence.LearnDifferent(answers, fieldValues, MinGroundedExamples, MinGroundedShare);
+        var differentFields = FieldPairEvidence.Learn(answers, fieldValues, MinGroundedExamples, MinGroundedShare);
         var (training, skipped) = ChatExamples.Tokenize(lines, tokenizer, endOfTurn, contextLength, copied);
         var validation = job.ValidationFile is { } file && File.Exists(file)
             ? ChatExamples.Tokenize(ChatExamples.ReadLines(file, random), tokenizer, endOfTurn, contextLength, []).Examples

@@ -23,9 +23,6 @@ public static class FieldValueEvidence
     private const int MinWordExamples = 2;
     private const double MinWordLift = 2.0;
 
-    // Two fields are over the same values when they share at least half of the values of the one with fewer.
-    private const double MinSharedValues = 0.5;
-
     /// <summary>The first field of the answer whose value the learned values do not allow for this request, or null.</summary>
     public static string? Problem(
         IReadOnlyList<ToolCall>? calls, string? content, ChatCompletionRequest request, IReadOnlyList<AnswerFieldValue> values, IReadOnlyList<AnswerFieldPair> different)
@@ -36,14 +33,6 @@ public static class FieldValueEvidence
         }
 
         var fields = AnswerGrounding.Fields(calls, content).ToList();
-        foreach (var pair in different)
-        {
-            if (fields.FirstOrDefault(field => field.Field == pair.First).Value is { } first && fields.Any(field => field.Field == pair.Second && field.Value == first))
-            {
-                return $"'{pair.First}' and '{pair.Second}' are both '{first}', which they never were in its examples";
-            }
-        }
-
         HashSet<string>? words = null;
         foreach (var (field, value) in fields)
         {
@@ -63,7 +52,7 @@ public static class FieldValueEvidence
             }
         }
 
-        return null;
+        return FieldPairEvidence.Problem(fields, request, values, different);
     }
 
     /// <summary>
@@ -112,54 +101,11 @@ public static class FieldValueEvidence
         return learned;
     }
 
-    /// <summary>
-    /// Pairs of the learned fields of one tool (or of the JSON answer) over the same values whose
-    /// values differed in at least <paramref name="minShare"/> of the at least
-    /// <paramref name="minExamples"/> examples that have both.
-    /// </summary>
-    public static List<AnswerFieldPair> LearnDifferent(
-        IEnumerable<(ChatCompletionRequest Request, ChatMessage Answer)> examples, IReadOnlyList<AnswerFieldValue> learned, int minExamples, double minShare)
-    {
-        var valuesOf = learned.GroupBy(value => value.Field, StringComparer.Ordinal)
-            .ToDictionary(field => field.Key, field => field.Select(value => value.Value).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
-        var candidates = valuesOf.Keys.Order(StringComparer.Ordinal).ToList();
-        var pairs = candidates.SelectMany((first, i) => candidates.Skip(i + 1).Select(second => (First: first, Second: second)))
-            .Where(pair => Owner(pair.First) == Owner(pair.Second) && SharedShare(valuesOf[pair.First], valuesOf[pair.Second]) >= MinSharedValues)
-            .ToList();
-        if (pairs.Count == 0)
-        {
-            return [];
-        }
-
-        var counts = new int[pairs.Count, 2];
-        foreach (var (_, answer) in examples)
-        {
-            var fields = AnswerGrounding.Fields(answer.ToolCalls, MessageContent.TextOf(answer.Content).Text).ToList();
-            for (var i = 0; i < pairs.Count; i++)
-            {
-                if (fields.FirstOrDefault(field => field.Field == pairs[i].First).Value is { } first
-                    && fields.FirstOrDefault(field => field.Field == pairs[i].Second).Value is { } second)
-                {
-                    counts[i, 0]++;
-                    counts[i, 1] += first == second ? 0 : 1;
-                }
-            }
-        }
-
-        return pairs.Where((_, i) => counts[i, 0] >= minExamples && counts[i, 1] >= minShare * counts[i, 0])
-            .Select(pair => new AnswerFieldPair { First = pair.First, Second = pair.Second })
-            .ToList();
-    }
-
-    private static string Owner(string field) => field[..field.LastIndexOf('.')];
-
-    private static double SharedShare(HashSet<string> first, HashSet<string> second) =>
-        (double)first.Count(second.Contains) / Math.Min(first.Count, second.Count);
-
     /// <summary>The words of a text, lower case: runs of letters and digits.</summary>
-    public static HashSet<string> Words(string text)
+    public static HashSet<string> Words(string text) => Runs(text).Select(run => run.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+
+    internal static IEnumerable<string> Runs(string text)
     {
-        var words = new HashSet<string>(StringComparer.Ordinal);
         var start = -1;
         for (var i = 0; i <= text.Length; i++)
         {
@@ -169,16 +115,14 @@ public static class FieldValueEvidence
             }
             else if (start >= 0)
             {
-                words.Add(text[start..i].ToLowerInvariant());
+                yield return text[start..i];
                 start = -1;
             }
         }
-
-        return words;
     }
 
     /// <summary>The fewest of the words going with a value, most common first, that cover the share of its requests; none if all of them do not.</summary>
-    private static List<string> WordsGoingWith(List<HashSet<string>> with, List<HashSet<string>> without, double minShare)
+    internal static List<string> WordsGoingWith(List<HashSet<string>> with, List<HashSet<string>> without, double minShare)
     {
         if (without.Count == 0)
         {

@@ -103,6 +103,16 @@ public sealed class AnswerFieldPair
     public string First { get; set; } = string.Empty;
 
     public string Second { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The ask's words (<c>#</c> for a number) that stood right before the first field's value words
+    /// in the examples: one of the answer's value words must stand after one of them, else the two
+    /// fields are taken to be swapped. None: not checked.
+    /// </summary>
+    public List<string> FirstPrecededBy { get; set; } = [];
+
+    /// <summary>The same for the second field.</summary>
+    public List<string> SecondPrecededBy { get; set; } = [];
 }
 
 /// <summary>A value that an answer field took, and the request words of which at least one went with it (none: the value is allowed unchecked).</summary>
