@@ -6,21 +6,25 @@ namespace SlmGateway.Conversion;
 /// <summary>
 /// Runs the loop's background work on a thread of its own at the lowest scheduling priority (the
 /// idle policy on Linux), with every continuation brought back to that thread: when requests and the loop
-/// want the same cores, requests win, and the loop's queues fill and drop instead.
+/// want the same cores, requests win, and the loop's queues fill and drop instead. Once the host
+/// stops, the thread goes back to the normal policy where the process may raise it (root or
+/// CAP_SYS_NICE), so that what is left to write is written within the stop's bound on busy cores.
 /// </summary>
 internal static partial class BackgroundThread
 {
     private const int PriorityOfProcess = 0;
     private const int LowestPriority = 19;
     private const int CallingThread = 0;
+    private const int SchedOther = 0;
     private const int SchedIdle = 5;
 
-    public static Task RunAsync(string name, Func<Task> work)
+    public static Task RunAsync(string name, Func<Task> work, CancellationToken stopping)
     {
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             Lower();
+            using var raise = stopping.Register(Raise, OperatingSystem.IsLinux() ? GetThreadId() : 0);
             using var context = new SingleThreadContext();
             SynchronizationContext.SetSynchronizationContext(context);
             var task = work();
@@ -59,6 +63,15 @@ internal static partial class BackgroundThread
         else
         {
             Thread.CurrentThread.Priority = ThreadPriority.Lowest;
+        }
+    }
+
+    private static void Raise(object? threadId)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            var param = 0;
+            _ = SetScheduler((int)threadId!, SchedOther, ref param);
         }
     }
 

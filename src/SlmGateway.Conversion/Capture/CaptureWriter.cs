@@ -59,7 +59,7 @@ internal sealed partial class CaptureWriter(
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        BackgroundThread.RunAsync("slmgw-capture", () => SupervisedLoop.RunAsync("capture", WriteUntilStoppedAsync, metrics, logger, stoppingToken));
+        BackgroundThread.RunAsync("slmgw-capture", () => SupervisedLoop.RunAsync("capture", WriteUntilStoppedAsync, metrics, logger, stoppingToken), stoppingToken);
 
     private async Task WriteUntilStoppedAsync(CancellationToken stoppingToken)
     {
