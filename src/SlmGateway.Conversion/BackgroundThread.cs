@@ -7,8 +7,8 @@ namespace SlmGateway.Conversion;
 /// Runs the loop's background work on a thread of its own at the lowest scheduling priority (the
 /// idle policy on Linux), with every continuation brought back to that thread: when requests and the loop
 /// want the same cores, requests win, and the loop's queues fill and drop instead. Once the host
-/// stops, the thread goes back to the normal policy where the process may raise it (root or
-/// CAP_SYS_NICE), so that what is left to write is written within the stop's bound on busy cores.
+/// stops, the thread and those it started go back to the normal policy where the process may raise
+/// them (root or CAP_SYS_NICE), so that what is left to write is written within the stop's bound on busy cores.
 /// </summary>
 internal static partial class BackgroundThread
 {
@@ -24,7 +24,7 @@ internal static partial class BackgroundThread
         var thread = new Thread(() =>
         {
             Lower();
-            using var raise = stopping.Register(Raise, OperatingSystem.IsLinux() ? GetThreadId() : 0);
+            using var raise = stopping.Register(Raise);
             using var context = new SingleThreadContext();
             SynchronizationContext.SetSynchronizationContext(context);
             var task = work();
@@ -66,14 +66,30 @@ internal static partial class BackgroundThread
         }
     }
 
-    private static void Raise(object? threadId)
+    /// <summary>
+    /// Every thread of the process at the idle policy goes back to the normal one: the background
+    /// thread itself and the threads it started, which inherited its policy (ONNX Runtime's pool of a
+    /// model it loaded, say), so that an embedding it has begun ends in time.
+    /// </summary>
+    private static void Raise()
     {
-        if (OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux())
         {
-            var param = 0;
-            _ = SetScheduler((int)threadId!, SchedOther, ref param);
+            return;
+        }
+
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            if (int.TryParse(Path.GetFileName(task), out var threadId) && GetScheduler(threadId) == SchedIdle)
+            {
+                var param = 0;
+                _ = SetScheduler(threadId, SchedOther, ref param);
+            }
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "sched_getscheduler")]
+    private static partial int GetScheduler(int pid);
 
     [LibraryImport("libc", EntryPoint = "setpriority")]
     private static partial int SetPriority(int which, int who, int priority);
