@@ -55,10 +55,10 @@ internal sealed class LoopOptionsValidator : IValidateOptions<LoopOptions>
         }
 
         var distillation = options.Distillation;
-        if (distillation.MinExamples < 1 || distillation.Steps < 1 || distillation.BatchSize < 1 || distillation.Threads < 1
+        if (distillation.MinExamples < 1 || distillation.Steps < 1 || distillation.BatchSize < 1 || distillation.Threads < 1 || distillation.Candidates < 1
             || distillation.MaxMemoryMb < 1 || distillation.MaxOutputTokens < 1 || distillation.MaxDuration <= TimeSpan.Zero || distillation.LearningRate <= 0)
         {
-            failures.Add("Loop:Distillation:MinExamples, Steps, BatchSize, Threads, MaxMemoryMb, MaxOutputTokens, MaxDuration and LearningRate must be positive.");
+            failures.Add("Loop:Distillation:MinExamples, Steps, BatchSize, Threads, Candidates, MaxMemoryMb, MaxOutputTokens, MaxDuration and LearningRate must be positive.");
         }
 
         if (distillation.HiddenSize < 32 || distillation.HiddenSize % 64 != 0 || distillation.Layers < 1)

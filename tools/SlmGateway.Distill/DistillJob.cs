@@ -32,6 +32,13 @@ internal sealed class DistillJob
     /// <summary>Training threads; the engine runs at the lowest CPU priority.</summary>
     public int Threads { get; set; } = 2;
 
+    /// <summary>
+    /// Models trained side by side from seeds <see cref="Seed"/>, <see cref="Seed"/> + 1, ..., sharing
+    /// <see cref="Threads"/> and <see cref="MaxMemoryMb"/>; the one most exact on a selection split cut
+    /// from the training examples is kept.
+    /// </summary>
+    public int Candidates { get; set; } = 1;
+
     /// <summary>Training stops here and writes what it has.</summary>
     public double MaxSeconds { get; set; } = 1800;
 

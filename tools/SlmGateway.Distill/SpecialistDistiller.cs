@@ -9,7 +9,8 @@ namespace SlmGateway.Distill;
 /// <summary>
 /// The job's stages: write the specialist's tokenizer and chat template, tokenize the examples as the
 /// gateway will render them (redaction placeholders filled with surrogates, copied values marked:
-/// <see cref="TrainingSet"/>), train (the engine process), write the trained weights as a GenAI model
+/// <see cref="TrainingSet"/>), train (the engine process, one per candidate), keep the candidate most
+/// exact on the selection split (<see cref="CandidateChooser"/>), write its weights as a GenAI model
 /// folder, answer the held-back examples with it, and write <c>distill_report.json</c> last (with the
 /// answer fields the teacher took from the request, which the gateway then checks): a folder with a
 /// report is complete.
@@ -18,6 +19,10 @@ internal static class SpecialistDistiller
 {
     public const int VocabularySize = 259;
     public const string ReportFile = "distill_report.json";
+    public const string Producer = "slmgw-distill";
+
+    // Held-back answers the report shows when the specialist got them wrong, for the operator to read.
+    private const int MissesKept = 5;
 
     /// <summary>The id of the token that ends a turn (and an answer) in the specialist's vocabulary.</summary>
     public static readonly int EndOfTurn = new ByteLevelVocabulary(VocabularySize).Specials[ByteLevelVocabulary.ImEnd];
@@ -56,20 +61,23 @@ internal static class SpecialistDistiller
             progress.Stage("tokenized", new JsonObject { ["training"] = set.Training.Count, ["with_copied_values"] = set.Training.Count(example => example.Copies.Count > 0), ["validation"] = set.Validation.Count, ["skipped"] = set.Skipped });
 
             var trainingStarted = started.Elapsed;
-            var weights = Path.Combine(work.FullName, "weights");
+            var candidates = set.Selection.Count > 0 ? job.Candidates : 1;
+            var weights = Enumerable.Range(0, candidates).Select(candidate => Path.Combine(work.FullName, $"weights-{candidate}")).ToList();
             var stepsTrained = TrainingEngine.Train(job, examplesPath, weights, progress);
             var trainingSeconds = (started.Elapsed - trainingStarted).TotalSeconds;
+            var (chosen, selectionExact) = CandidateChooser.Choose(shape, weights, set.Selection, work.FullName, progress);
 
             progress.Stage("write");
             Directory.CreateDirectory(job.OutputDir);
             File.Delete(Path.Combine(job.OutputDir, ReportFile));
-            ModelFolderWriter.Write(shape, new TrainedWeights(weights), job.OutputDir, ChatMlTemplate.Specialist, "slmgw-distill");
+            ModelFolderWriter.Write(shape, new TrainedWeights(weights[chosen]), job.OutputDir, ChatMlTemplate.Specialist, Producer);
 
             progress.Stage("evaluate", new JsonObject { ["validation"] = set.Validation.Count });
             int exact;
+            List<AnswerMiss> misses;
             using (var trained = new Model(job.OutputDir))
             {
-                exact = SpecialistEvaluator.CountExact(trained, set.Validation);
+                (exact, misses) = SpecialistEvaluator.Evaluate(trained, set.Validation, MissesKept);
             }
 
             var report = new JsonObject
@@ -80,8 +88,17 @@ internal static class SpecialistDistiller
                 ["skipped_examples"] = set.Skipped,
                 ["validation_exact"] = exact,
                 ["validation_exact_share"] = set.Validation.Count == 0 ? null : Math.Round((double)exact / set.Validation.Count, 4),
+                ["validation_misses"] = JsonSerializer.SerializeToNode(misses, DistillJob.Json),
+                ["selection_examples"] = set.Selection.Count,
+                ["candidates"] = new JsonArray(Enumerable.Range(0, candidates).Select(candidate => (JsonNode)new JsonObject
+                {
+                    ["seed"] = job.Seed + candidate,
+                    ["steps_trained"] = stepsTrained[candidate],
+                    ["selection_exact"] = set.Selection.Count == 0 ? null : selectionExact[candidate],
+                }).ToArray()),
+                ["chosen_seed"] = job.Seed + chosen,
                 ["steps"] = job.Steps,
-                ["steps_trained"] = stepsTrained,
+                ["steps_trained"] = stepsTrained[chosen],
                 ["training_seconds"] = Math.Round(trainingSeconds, 1),
                 ["total_seconds"] = Math.Round(started.Elapsed.TotalSeconds, 1),
                 ["model_bytes"] = new FileInfo(Path.Combine(job.OutputDir, ModelFolderWriter.ModelFile)).Length,

@@ -28,8 +28,48 @@ internal static class TrainingEngine
     // without; contact extraction, never above 0/40 before, 10/40 at step 3,000.
     private const int CopyDrillRows = 16;
 
-    /// <summary>Trains and writes the weights; returns the steps trained (fewer than the job's when its time ran out).</summary>
-    public static int Train(DistillJob job, string examplesPath, string weightsPath, ProgressWriter progress)
+    /// <summary>
+    /// Trains one candidate per weights path side by side (seeds <see cref="DistillJob.Seed"/> + its index,
+    /// the job's threads and memory shared out) and writes each one's weights; returns the steps each trained
+    /// (fewer than the job's when its time ran out).
+    /// </summary>
+    public static int[] Train(DistillJob job, string examplesPath, IReadOnlyList<string> weightsPaths, ProgressWriter progress)
+    {
+        var processes = new List<Process>();
+        try
+        {
+            for (var candidate = 0; candidate < weightsPaths.Count; candidate++)
+            {
+                processes.Add(StartEngine(StartInfo(job, examplesPath, weightsPaths[candidate], candidate, weightsPaths.Count), job.Python));
+            }
+
+            var trained = processes.Select((process, candidate) => Task.Run(() => Follow(process, weightsPaths.Count > 1 ? candidate : null, progress))).ToArray();
+            var pending = trained.ToList();
+            while (pending.Count > 0)
+            {
+                // The first candidate that fails fails the job; the finally stops the others.
+                var ended = pending[Task.WaitAny([.. pending])];
+                ended.GetAwaiter().GetResult();
+                pending.Remove(ended);
+            }
+
+            return trained.Select(task => task.Result).ToArray();
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                process.Dispose();
+            }
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(DistillJob job, string examplesPath, string weightsPath, int candidate, int candidates)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "Engine", "train_decoder.py");
         var shape = new JsonObject
@@ -54,20 +94,25 @@ internal static class TrainingEngine
         foreach (var argument in (string[])[
             script, "--data", examplesPath, "--shape", shape.ToJsonString(), "--out", weightsPath,
             "--steps", Invariant(job.Steps), "--batch-size", Invariant(job.BatchSize), "--learning-rate", Invariant(job.LearningRate),
-            "--seed", Invariant(job.Seed), "--threads", Invariant(job.Threads), "--max-seconds", Invariant(job.MaxSeconds),
+            "--seed", Invariant(job.Seed + candidate), "--threads", Invariant(Math.Max(1, job.Threads / candidates)), "--max-seconds", Invariant(job.MaxSeconds),
             "--copy-alphabet", CopyAlphabet(), "--copy-share", Invariant(CopyShare), "--copy-weight", Invariant(CopyWeight),
             "--copy-drill-rows", Invariant(CopyDrillRows),
-            "--max-memory-mb", Invariant(job.MaxMemoryMb)])
+            "--max-memory-mb", Invariant(job.MaxMemoryMb / candidates)])
         {
             start.ArgumentList.Add(argument);
         }
 
-        using var process = StartEngine(start, job.Python);
+        return start;
+    }
+
+    /// <summary>Forwards a candidate's progress until it exits; returns the steps it trained, or throws with its last error line.</summary>
+    private static int Follow(Process process, int? candidate, ProgressWriter progress)
+    {
         var errors = process.StandardError.ReadToEndAsync();
         var trained = 0;
         while (process.StandardOutput.ReadLine() is { } line)
         {
-            trained = Forward(line, progress) ?? trained;
+            trained = Forward(line, candidate, progress) ?? trained;
         }
 
         process.WaitForExit();
@@ -93,13 +138,18 @@ internal static class TrainingEngine
     }
 
     /// <summary>Passes a progress line on as the <c>train</c> stage; returns the step it reports, if any.</summary>
-    private static int? Forward(string line, ProgressWriter progress)
+    private static int? Forward(string line, int? candidate, ProgressWriter progress)
     {
         try
         {
             if (JsonNode.Parse(line) is JsonObject fields)
             {
                 var step = fields["step"] is JsonValue value && value.TryGetValue<int>(out var number) ? number : (int?)null;
+                if (candidate is { } index)
+                {
+                    fields["candidate"] = index;
+                }
+
                 progress.Stage("train", fields);
                 return step;
             }

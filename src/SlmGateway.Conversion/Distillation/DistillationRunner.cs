@@ -273,6 +273,7 @@ internal sealed partial class DistillationRunner(
         ["batch_size"] = settings.BatchSize,
         ["learning_rate"] = settings.LearningRate,
         ["threads"] = settings.Threads,
+        ["candidates"] = settings.Candidates,
         ["max_seconds"] = TrainingTime(settings.MaxDuration).TotalSeconds,
         ["max_memory_mb"] = settings.MaxMemoryMb,
         ["python"] = settings.Python,

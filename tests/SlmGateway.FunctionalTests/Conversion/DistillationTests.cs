@@ -72,6 +72,17 @@ public sealed class DistillationTests(PostgresServer postgres) : IAsyncLifetime
             ["get_unit_weather.unit=celsius:celsius", "get_unit_weather.unit=fahrenheit:fahrenheit"],
             report.GetProperty("field_values").EnumerateArray().Select(value =>
                 $"{value.GetProperty("field").GetString()}={value.GetProperty("value").GetString()}:{string.Join('|', value.GetProperty("words").EnumerateArray().Select(word => word.GetString()))}"));
+        // Two candidates trained from seeds 1 and 2; the one more exact on the selection split is kept.
+        var candidates = report.GetProperty("candidates").EnumerateArray().ToList();
+        Assert.Equal([1, 2], candidates.Select(candidate => candidate.GetProperty("seed").GetInt32()));
+        var selection = report.GetProperty("selection_examples").GetInt32();
+        Assert.True(selection >= 4, report.GetRawText());
+        Assert.All(candidates, candidate => Assert.InRange(candidate.GetProperty("selection_exact").GetInt32(), 0, selection));
+        Assert.Equal(
+            candidates.MaxBy(candidate => candidate.GetProperty("selection_exact").GetInt32()).GetProperty("seed").GetInt32(),
+            report.GetProperty("chosen_seed").GetInt32());
+        var missed = report.GetProperty("validation_examples").GetInt32() - report.GetProperty("validation_exact").GetInt32();
+        Assert.Equal(Math.Min(missed, 5), report.GetProperty("validation_misses").GetArrayLength());
         var specialist = job.GetProperty("model").GetString()!;
         Assert.StartsWith("specialist-", specialist, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_output.FullName, "specialists.json")));
