@@ -16,6 +16,9 @@ internal sealed record TokenizedExample(int[] Ids, int TargetStart)
     /// <summary>Where the values the teacher copied from the ask occur (<see cref="CopyAugmentation"/>).</summary>
     public List<(int Start, int Length)> Copies { get; init; } = [];
 
+    /// <summary>Where its values of fields with few values stand, in the ask and the answer (<see cref="ValueSwaps"/>).</summary>
+    public List<SwapSlot> Swaps { get; init; } = [];
+
     public ReadOnlySpan<int> Prompt => Ids.AsSpan(0, TargetStart);
 
     public ReadOnlySpan<int> Target => Ids.AsSpan(TargetStart);
@@ -28,11 +31,11 @@ internal static class ChatExamples
         File.ReadLines(path).Where(line => line.Length > 0).Select(line => RedactionSurrogates.Fill(line, random)).ToList();
 
     /// <summary>
-    /// Tokenizes the examples, and marks where each one's copied values occur; those that do not end
-    /// with an assistant answer, or do not fit the context, are counted as skipped.
+    /// Tokenizes the examples, and marks where each one's copied and swappable values occur; those that
+    /// do not end with an assistant answer, or do not fit the context, are counted as skipped.
     /// </summary>
     public static (List<TokenizedExample> Examples, int Skipped) Tokenize(
-        IEnumerable<string> lines, Tokenizer tokenizer, int endOfTurn, int contextLength, IReadOnlyCollection<string> copied)
+        IEnumerable<string> lines, Tokenizer tokenizer, int endOfTurn, int contextLength, IReadOnlyCollection<string> copied, List<SwapField> swapFields)
     {
         var (examples, skipped) = (new List<TokenizedExample>(), 0);
         foreach (var line in lines)
@@ -44,7 +47,17 @@ internal static class ChatExamples
                 continue;
             }
 
-            examples.Add(copied.Count == 0 ? example : example with { Copies = CopyAugmentation.Spans(example.Ids, Answer(line)!.Value.Answer, copied) });
+            if (copied.Count > 0 || swapFields.Count > 0)
+            {
+                var answer = Answer(line)!.Value.Answer;
+                example = example with
+                {
+                    Copies = CopyAugmentation.Spans(example.Ids, answer, copied),
+                    Swaps = ValueSwaps.Slots(example.Ids, example.TargetStart, answer, swapFields),
+                };
+            }
+
+            examples.Add(example);
         }
 
         return (examples, skipped);

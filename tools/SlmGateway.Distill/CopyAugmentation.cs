@@ -50,14 +50,7 @@ internal static class CopyAugmentation
             return spans;
         }
 
-        // Byte-level: each token is one byte, so the ids read as text, the special tokens as NUL.
-        var text = string.Create(ids.Length, ids, static (span, tokens) =>
-        {
-            for (var i = 0; i < span.Length; i++)
-            {
-                span[i] = tokens[i] < 128 ? (char)tokens[i] : '\0';
-            }
-        });
+        var text = TextOf(ids);
         var values = AnswerGrounding.Fields(answer.ToolCalls, MessageContent.TextOf(answer.Content).Text)
             .Where(field => copied.Contains(field.Field) && field.Value.Length >= 2 && field.Value.All(char.IsAscii))
             .Select(field => field.Value)
@@ -70,4 +63,16 @@ internal static class CopyAugmentation
 
         return spans;
     }
+
+    /// <summary>
+    /// The ids as text, one character a token, so that a match's index and length are token positions:
+    /// byte-level, each ASCII byte is its own character; other bytes and the special tokens read as NUL.
+    /// </summary>
+    public static string TextOf(int[] ids) => string.Create(ids.Length, ids, static (span, tokens) =>
+    {
+        for (var i = 0; i < span.Length; i++)
+        {
+            span[i] = tokens[i] < 128 ? (char)tokens[i] : '\0';
+        }
+    });
 }

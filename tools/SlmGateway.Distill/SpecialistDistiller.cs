@@ -57,13 +57,24 @@ internal static class SpecialistDistiller
                 ["ids"] = new JsonArray(example.Ids.Select(id => (JsonNode)id).ToArray()),
                 ["target_start"] = example.TargetStart,
                 ["copies"] = new JsonArray(example.Copies.Select(span => (JsonNode)new JsonArray(span.Start, span.Length)).ToArray()),
+                ["swaps"] = new JsonArray(example.Swaps.Select(slot => (JsonNode)new JsonArray(
+                    slot.Field, slot.Value, slot.AskStart, slot.AskLength, slot.AnswerStart, slot.AnswerLength)).ToArray()),
             }.ToJsonString()));
-            progress.Stage("tokenized", new JsonObject { ["training"] = set.Training.Count, ["with_copied_values"] = set.Training.Count(example => example.Copies.Count > 0), ["validation"] = set.Validation.Count, ["skipped"] = set.Skipped });
+            var swapTable = Path.Combine(work.FullName, "swaps.json");
+            File.WriteAllText(swapTable, JsonSerializer.Serialize(set.SwapFields, DistillJob.Json));
+            progress.Stage("tokenized", new JsonObject
+            {
+                ["training"] = set.Training.Count,
+                ["with_copied_values"] = set.Training.Count(example => example.Copies.Count > 0),
+                ["with_swapped_values"] = set.Training.Count(example => example.Swaps.Count > 0),
+                ["validation"] = set.Validation.Count,
+                ["skipped"] = set.Skipped,
+            });
 
             var trainingStarted = started.Elapsed;
             var candidates = set.Selection.Count > 0 ? job.Candidates : 1;
             var weights = Enumerable.Range(0, candidates).Select(candidate => Path.Combine(work.FullName, $"weights-{candidate}")).ToList();
-            var stepsTrained = TrainingEngine.Train(job, examplesPath, weights, progress);
+            var stepsTrained = TrainingEngine.Train(job, examplesPath, swapTable, weights, progress);
             var trainingSeconds = (started.Elapsed - trainingStarted).TotalSeconds;
             var (chosen, selectionExact) = CandidateChooser.Choose(shape, weights, set.Selection, work.FullName, progress);
 
@@ -84,6 +95,7 @@ internal static class SpecialistDistiller
             {
                 ["training_examples"] = set.Training.Count,
                 ["with_copied_values"] = set.Training.Count(example => example.Copies.Count > 0),
+                ["with_swapped_values"] = set.Training.Count(example => example.Swaps.Count > 0),
                 ["validation_examples"] = set.Validation.Count,
                 ["skipped_examples"] = set.Skipped,
                 ["validation_exact"] = exact,
@@ -105,6 +117,7 @@ internal static class SpecialistDistiller
                 ["shape"] = JsonSerializer.SerializeToNode(job.Shape, DistillJob.Json),
                 ["grounded_fields"] = new JsonArray(set.Grounded.Select(field => (JsonNode)field).ToArray()),
                 ["copied_fields"] = new JsonArray(set.Copied.Select(field => (JsonNode)field).ToArray()),
+                ["swapped_fields"] = new JsonArray(set.SwapFields.Select(field => (JsonNode)field.Field).ToArray()),
                 ["field_values"] = JsonSerializer.SerializeToNode(set.FieldValues, DistillJob.Json),
                 ["different_fields"] = JsonSerializer.SerializeToNode(set.DifferentFields, DistillJob.Json),
             };

@@ -28,19 +28,23 @@ internal static class TrainingEngine
     // without; contact extraction, never above 0/40 before, 10/40 at step 3,000.
     private const int CopyDrillRows = 16;
 
+    // Share of the draws of an example with values of fields with few values that swaps them for
+    // other values of their fields (ValueSwaps).
+    private const double SwapShare = 0.5;
+
     /// <summary>
     /// Trains one candidate per weights path side by side (seeds <see cref="DistillJob.Seed"/> + its index,
     /// the job's threads and memory shared out) and writes each one's weights; returns the steps each trained
     /// (fewer than the job's when its time ran out).
     /// </summary>
-    public static int[] Train(DistillJob job, string examplesPath, IReadOnlyList<string> weightsPaths, ProgressWriter progress)
+    public static int[] Train(DistillJob job, string examplesPath, string swapTablePath, IReadOnlyList<string> weightsPaths, ProgressWriter progress)
     {
         var processes = new List<Process>();
         try
         {
             for (var candidate = 0; candidate < weightsPaths.Count; candidate++)
             {
-                processes.Add(StartEngine(StartInfo(job, examplesPath, weightsPaths[candidate], candidate, weightsPaths.Count), job.Python));
+                processes.Add(StartEngine(StartInfo(job, examplesPath, swapTablePath, weightsPaths[candidate], candidate, weightsPaths.Count), job.Python));
             }
 
             var trained = processes.Select((process, candidate) => Task.Run(() => Follow(process, weightsPaths.Count > 1 ? candidate : null, progress))).ToArray();
@@ -69,7 +73,7 @@ internal static class TrainingEngine
         }
     }
 
-    private static ProcessStartInfo StartInfo(DistillJob job, string examplesPath, string weightsPath, int candidate, int candidates)
+    private static ProcessStartInfo StartInfo(DistillJob job, string examplesPath, string swapTablePath, string weightsPath, int candidate, int candidates)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "Engine", "train_decoder.py");
         var shape = new JsonObject
@@ -96,7 +100,7 @@ internal static class TrainingEngine
             "--steps", Invariant(job.Steps), "--batch-size", Invariant(job.BatchSize), "--learning-rate", Invariant(job.LearningRate),
             "--seed", Invariant(job.Seed + candidate), "--threads", Invariant(Math.Max(1, job.Threads / candidates)), "--max-seconds", Invariant(job.MaxSeconds),
             "--copy-alphabet", CopyAlphabet(), "--copy-share", Invariant(CopyShare), "--copy-weight", Invariant(CopyWeight),
-            "--copy-drill-rows", Invariant(CopyDrillRows),
+            "--copy-drill-rows", Invariant(CopyDrillRows), "--swap-table", swapTablePath, "--swap-share", Invariant(SwapShare),
             "--max-memory-mb", Invariant(job.MaxMemoryMb / candidates)])
         {
             start.ArgumentList.Add(argument);

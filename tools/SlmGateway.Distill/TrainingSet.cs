@@ -7,14 +7,22 @@ namespace SlmGateway.Distill;
 
 /// <summary>
 /// The job's examples, tokenized: the training split with the places of its copied values marked
-/// (<see cref="CopyAugmentation"/>), the selection split that candidates are compared on (cut from
+/// (<see cref="CopyAugmentation"/>) and of its values of fields with few values (<see cref="ValueSwaps"/>), the selection split that candidates are compared on (cut from
 /// the training examples when the job trains several), the held-back split as it is, and what was learned on the way:
 /// the answer fields the teacher took from the request (grounded), those of them that training
 /// makes up afresh (copied), the values of the fields with few values with the words that go
 /// with each, and the pairs of those fields that never hold the same value.
 /// </summary>
 internal sealed record TrainingSet(
-    List<TokenizedExample> Training, List<TokenizedExample> Selection, int Skipped, List<TokenizedExample> Validation, List<string> Grounded, List<string> Copied, List<AnswerFieldValue> FieldValues, List<AnswerFieldPair> DifferentFields)
+    List<TokenizedExample> Training,
+    List<TokenizedExample> Selection,
+    int Skipped,
+    List<TokenizedExample> Validation,
+    List<string> Grounded,
+    List<string> Copied,
+    List<AnswerFieldValue> FieldValues,
+    List<AnswerFieldPair> DifferentFields,
+    List<SwapField> SwapFields)
 {
     // A field counts as grounded when the teacher took it from the request in 95% of at least 20
     // examples: the check then escalates at most about 5% of right answers, and catches made-up values.
@@ -36,14 +44,15 @@ internal sealed record TrainingSet(
         var copied = CopyAugmentation.CopiedFields(answers, grounded);
         var fieldValues = FieldValueEvidence.Learn(answers, MinGroundedExamples, MinGroundedShare);
         var differentFields = FieldPairEvidence.Learn(answers, fieldValues, MinGroundedExamples, MinGroundedShare);
-        var (training, skipped) = ChatExamples.Tokenize(lines, tokenizer, endOfTurn, contextLength, copied);
+        var swapFields = ValueSwaps.Fields(fieldValues);
+        var (training, skipped) = ChatExamples.Tokenize(lines, tokenizer, endOfTurn, contextLength, copied, swapFields);
         var validation = job.ValidationFile is { } file && File.Exists(file)
-            ? ChatExamples.Tokenize(ChatExamples.ReadLines(file, random), tokenizer, endOfTurn, contextLength, []).Examples
+            ? ChatExamples.Tokenize(ChatExamples.ReadLines(file, random), tokenizer, endOfTurn, contextLength, [], []).Examples
             : [];
         var selection = job.Candidates > 1 && training.Count / SelectionEvery >= MinSelectionExamples
             ? training.Where((_, index) => index % SelectionEvery == SelectionEvery - 1).ToList()
             : [];
         training = selection.Count == 0 ? training : training.Where((_, index) => index % SelectionEvery != SelectionEvery - 1).ToList();
-        return new TrainingSet(training, selection, skipped, validation, grounded, copied, fieldValues, differentFields);
+        return new TrainingSet(training, selection, skipped, validation, grounded, copied, fieldValues, differentFields, swapFields);
     }
 }

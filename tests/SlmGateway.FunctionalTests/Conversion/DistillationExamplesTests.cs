@@ -51,6 +51,43 @@ public sealed class DistillationExamplesTests
         Assert.Empty(CopyAugmentation.Spans(ids, answer, ["content.unit_code"]));
     }
 
+    [Fact]
+    public void SwappableValues_AreMarkedInTheAnswerAndAtTheirOneWordInTheAsk()
+    {
+        var fields = ValueSwaps.Fields(
+        [
+            new() { Field = "content.from", Value = "mi", Words = ["miles"] },
+            new() { Field = "content.from", Value = "km", Words = ["kilometers", "km"] },
+            new() { Field = "content.to", Value = "mi", Words = ["miles"] },
+            new() { Field = "content.to", Value = "km", Words = ["kilometers", "km"] },
+            new() { Field = "content.lone", Value = "x", Words = ["ex"] },
+            new() { Field = "content.mood", Value = "calm", Words = [] },
+            new() { Field = "content.mood", Value = "busy", Words = ["busy"] },
+        ]);
+        Assert.Equal(["content.from", "content.to"], fields.Select(field => field.Field));
+
+        const string Prompt = "user: Convert 5 Miles to km. ";
+        var (ids, answer) = Example(Prompt, """{"from":"mi","to":"km"}""");
+
+        var slots = ValueSwaps.Slots(ids, Prompt.Length + 1, answer, fields);
+
+        var text = new string(ids.Select(id => id < 128 ? (char)id : '|').ToArray());
+        Assert.Equal(
+            ["from=mi: Miles -> mi", "to=km: km -> km"],
+            slots.Select(slot => $"{fields[slot.Field].Field[8..]}={fields[slot.Field].Values[slot.Value].Value}: "
+                + $"{text.Substring(slot.AskStart, slot.AskLength)} -> {text.Substring(slot.AnswerStart, slot.AnswerLength)}"));
+
+        // A value whose words stand twice in the ask, or not at all, is left as it is.
+        const string Twice = "user: Miles, miles: convert 5 of them to km. ";
+        var (twiceIds, twiceAnswer) = Example(Twice, """{"from":"mi","to":"km"}""");
+        Assert.Equal([1], ValueSwaps.Slots(twiceIds, Twice.Length + 1, twiceAnswer, fields).Select(slot => slot.Field));
+    }
+
+    /// <summary>An example as the specialist's byte-level vocabulary tokenizes it: a start token, then a token per byte.</summary>
+    private static (int[] Ids, SlmGateway.Contracts.Chat.ChatMessage Answer) Example(string prompt, string answer) =>
+        (System.Text.Encoding.ASCII.GetBytes(prompt + answer).Select(b => (int)b).Prepend(257).ToArray(),
+            ChatExamples.Answer(Line(prompt, answer))!.Value.Answer);
+
     private static string Line(string ask, string answer) => new JsonObject
     {
         ["messages"] = new JsonArray(

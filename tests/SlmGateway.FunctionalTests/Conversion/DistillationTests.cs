@@ -72,6 +72,10 @@ public sealed class DistillationTests(PostgresServer postgres) : IAsyncLifetime
             ["get_unit_weather.unit=celsius:celsius", "get_unit_weather.unit=fahrenheit:fahrenheit"],
             report.GetProperty("field_values").EnumerateArray().Select(value =>
                 $"{value.GetProperty("field").GetString()}={value.GetProperty("value").GetString()}:{string.Join('|', value.GetProperty("words").EnumerateArray().Select(word => word.GetString()))}"));
+        // Every example names its unit once: each is drawn at times with the other unit, in the ask and the answer.
+        Assert.Equal(["get_unit_weather.unit"], report.GetProperty("swapped_fields").EnumerateArray().Select(field => field.GetString()));
+        Assert.Equal(report.GetProperty("training_examples").GetInt32(), report.GetProperty("with_swapped_values").GetInt32());
+
         // Two candidates trained from seeds 1 and 2; the one more exact on the selection split is kept.
         var candidates = report.GetProperty("candidates").EnumerateArray().ToList();
         Assert.Equal([1, 2], candidates.Select(candidate => candidate.GetProperty("seed").GetInt32()));

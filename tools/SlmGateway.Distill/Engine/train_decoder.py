@@ -1,9 +1,12 @@
 """Trains a Qwen2-style decoder (the layout slmgw-modelgen writes) on tokenized chat examples.
 
 The distillation job's training engine: PyTorch, run as its own process at low priority.
-Input: JSON Lines of {"ids": [...], "target_start": n, "copies": [[start, length], ...]} (the prompt
-as the model's chat template renders it, then the teacher's answer; loss is taken on the answer
-only; copies: where the values the teacher copied from the ask occur) and the decoder's shape.
+Input: JSON Lines of {"ids": [...], "target_start": n, "copies": [[start, length], ...], "swaps":
+[[field, value, ask_start, ask_length, answer_start, answer_length], ...]} (the prompt as the model's
+chat template renders it, then the teacher's answer; loss is taken on the answer only; copies: where
+the values the teacher copied from the ask occur; swaps: where a value of a field with few values
+stands in the answer and its word in the ask, indexes into the swap table), the swap table
+([{"field", "values": [{"value", "words"}]}], byte-level text) and the decoder's shape.
 A copy drill (made-up values repeated, see CopyDrill) is trained beside tasks that copy values, and
 copied values weigh more in the loss: they are a few tokens of an answer that is otherwise the same
 every time, and the model must learn to copy them, not merely to write the answer's frame.
@@ -140,6 +143,60 @@ class CopyVariants:
         return drawn
 
 
+class ValueSwaps:
+    """Draws an example with its values of fields with few values (a unit code, a status) swapped for
+    other values of their fields, the ask's word for each swapped for a word of the new value (a
+    capital kept), at a share of the draws. Values that were equal stay equal and values that differed
+    stay different. The model then sees every pairing of values, not only those of its examples, and
+    learns the word each value goes with. Token ids are bytes (the byte-level vocabulary)."""
+
+    def __init__(self, table, share, rng):
+        self.fields = [[(list(value["value"].encode()), [word.encode() for word in value["words"]]) for value in field["values"]]
+                       for field in table]
+        self.share, self.rng = share, rng
+
+    def draw(self, ids, target_start, copies, swaps):
+        """The example's ids, target start and copy spans after a swap (as they were when none is
+        drawn), and the answer spans of its swappable values."""
+        if not swaps or self.rng.random() >= self.share:
+            return ids, target_start, copies, [(slot[4], slot[5]) for slot in swaps]
+        chosen = self.choose(swaps)
+        if chosen is None:
+            return ids, target_start, copies, [(slot[4], slot[5]) for slot in swaps]
+        edits = []
+        for (field, _, ask_start, ask_length, answer_start, answer_length), value in zip(swaps, chosen):
+            code, words = self.fields[field][value]
+            word = list(self.rng.choice(words))
+            if 65 <= ids[ask_start] <= 90 and 97 <= word[0] <= 122:
+                word[0] -= 32
+            edits.append((ask_start, ask_length, word))
+            edits.append((answer_start, answer_length, code))
+        edits.sort()
+        drawn, shifts, at = [], [], 0
+        for start, length, replacement in edits:
+            drawn.extend(ids[at:start])
+            drawn.extend(replacement)
+            shifts.append((start, len(replacement) - length))
+            at = start + length
+        drawn.extend(ids[at:])
+
+        def moved(position):
+            return position + sum(shift for start, shift in shifts if start < position)
+
+        answers = [(moved(slot[4]), len(self.fields[slot[0]][value][0])) for slot, value in zip(swaps, chosen)]
+        return drawn, moved(target_start), [(moved(start), length) for start, length in copies], answers
+
+    def choose(self, swaps):
+        """New values for the example's slots that keep which of its values were equal, or None after a few tries."""
+        names = [bytes(self.fields[slot[0]][slot[1]][0]) for slot in swaps]
+        for _ in range(8):
+            chosen = [self.rng.randrange(len(self.fields[slot[0]])) for slot in swaps]
+            drawn = [bytes(self.fields[slot[0]][value][0]) for slot, value in zip(swaps, chosen)]
+            if all((names[i] == names[j]) == (drawn[i] == drawn[j]) for i in range(len(swaps)) for j in range(i + 1, len(swaps))):
+                return chosen
+        return None
+
+
 class CopyDrill:
     """A generic copying exercise trained beside the task: a made-up value between quotes amid random
     characters, then a line that repeats the value between quotes (loss on the repeat). It forms the
@@ -173,25 +230,27 @@ class CopyDrill:
         return ids, targets
 
 
-def batches(examples, batch_size, rng, variants, copy_weight):
+def batches(examples, batch_size, rng, variants, swaps, copy_weight):
     """Shuffled batches of similar length, padded to the longest (the padding is never a target), with
-    each target's weight in the loss: copy_weight for the answer's copied values, 1 for the rest."""
+    each target's weight in the loss: copy_weight for the answer's copied and swappable values, 1 for
+    the rest."""
     order = sorted(range(len(examples)), key=lambda i: len(examples[i]["ids"]) + rng.random())
     chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     rng.shuffle(chunks)
     for chunk in chunks:
-        longest = max(len(examples[i]["ids"]) for i in chunk)
+        drawn = [swaps.draw(variants.draw(examples[i]), examples[i]["target_start"], examples[i].get("copies") or [],
+                            examples[i].get("swaps") or []) for i in chunk]
+        longest = max(len(sequence) for sequence, _, _, _ in drawn)
         ids = torch.zeros((len(chunk), longest), dtype=torch.long)
         targets = torch.full((len(chunk), longest), -100, dtype=torch.long)
         weights = torch.zeros((len(chunk), longest))
-        for row, i in enumerate(chunk):
-            sequence, start = variants.draw(examples[i]), examples[i]["target_start"]
+        for row, (sequence, start, copies, values) in enumerate(drawn):
             ids[row, :len(sequence)] = torch.tensor(sequence)
             targets[row, start - 1:len(sequence) - 1] = torch.tensor(sequence[start:])
             weights[row, start - 1:len(sequence) - 1] = 1.0
-            for copy_start, length in examples[i].get("copies") or []:
-                if copy_start >= start:
-                    weights[row, copy_start - 1:copy_start - 1 + length] = copy_weight
+            for value_start, length in list(copies) + values:
+                if value_start >= start:
+                    weights[row, value_start - 1:value_start - 1 + length] = copy_weight
         yield ids, targets, weights
 
 
@@ -203,7 +262,7 @@ def report(**fields):
     print(json.dumps(fields), flush=True)
 
 
-def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, max_memory_mb, variants, copy_weight, drill):
+def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, max_memory_mb, variants, swaps, copy_weight, drill):
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = Decoder(shape)
@@ -213,7 +272,7 @@ def train(examples, shape, steps, batch_size, learning_rate, seed, max_seconds, 
         optimizer, lambda step: min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps)))
     started, step = time.monotonic(), 0
     while step < steps:
-        for ids, targets, weights in batches(examples, batch_size, rng, variants, copy_weight):
+        for ids, targets, weights in batches(examples, batch_size, rng, variants, swaps, copy_weight):
             logits = model(ids)
             losses = F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1), ignore_index=-100, reduction="none")
             loss = (losses * weights.view(-1)).sum() / weights.sum()
@@ -271,7 +330,9 @@ def main():
     parser.add_argument("--copy-drill-rows", type=int, required=True,
                         help="rows of the copy drill trained beside each batch when the examples copy values (0: none)")
     parser.add_argument("--copy-weight", type=float, required=True,
-                        help="weight in the loss of an answer token that copies a value from the ask (the others weigh 1)")
+                        help="weight in the loss of an answer token of a copied or swappable value (the others weigh 1)")
+    parser.add_argument("--swap-table", required=True, help="the fields with few values, their values and words, as JSON (a file)")
+    parser.add_argument("--swap-share", type=float, required=True, help="share of draws with values of fields with few values swapped")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with open(args.data) as lines:
@@ -283,8 +344,10 @@ def main():
     variants = CopyVariants(alphabet, args.copy_share, random.Random(args.seed + 1))
     copies = any(example.get("copies") for example in examples)
     drill = CopyDrill(alphabet, args.copy_drill_rows, random.Random(args.seed + 2)) if copies and args.copy_drill_rows > 0 else None
+    with open(args.swap_table) as table:
+        swaps = ValueSwaps(json.load(table), args.swap_share, random.Random(args.seed + 3))
     model = train(examples, json.loads(args.shape), args.steps, args.batch_size, args.learning_rate,
-                  args.seed, args.max_seconds, args.max_memory_mb, variants, args.copy_weight, drill)
+                  args.seed, args.max_seconds, args.max_memory_mb, variants, swaps, args.copy_weight, drill)
     save(model, args.out)
     return 0
 
