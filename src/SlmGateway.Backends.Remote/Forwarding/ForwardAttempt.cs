@@ -25,12 +25,10 @@ internal static class ForwardAttempt
         var stream = events is not null;
         var response = context.Response;
         response.Clear();
-        context.Request.Body = AsStream(body);
-        context.Request.ContentLength = body.Length;
 
         var timeouts = upstream.Options.Timeouts;
         using var timeoutSource = new CancellationTokenSource(timeLeft < timeouts.FirstByte ? (timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.FromMilliseconds(1)) : timeouts.FirstByte);
-        var transformer = new UpstreamTransformer(upstream, pathSuffix, timeoutSource, Stopwatch.GetTimestamp());
+        var transformer = new UpstreamTransformer(upstream, body, pathSuffix, timeoutSource, Stopwatch.GetTimestamp());
         var deferredAbort = stream ? DeferredAbort.Install(context) : null;
         ForwarderError error;
         try
@@ -104,9 +102,4 @@ internal static class ForwardAttempt
         await Task.Delay(ErrorEventGrace);
         deferredAbort.AbortNow();
     }
-
-    private static MemoryStream AsStream(ReadOnlyMemory<byte> body) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(body.ToArray(), writable: false);
 }

@@ -14,7 +14,8 @@ namespace SlmGateway.Backends.Remote.Forwarding;
 /// <c>Host</c>, cookies, or OpenAI organisation and project, which belong with the operator's key),
 /// adds the upstream's key and headers, points the request at the upstream's URL (whose host is then
 /// also <c>Host</c> and the TLS server name), and holds back 429/5xx answers (headers and body, the
-/// upstream's secrets masked) so they can be retried.
+/// upstream's secrets masked) so they can be retried. The body is the bytes the gateway already read
+/// (<see cref="BufferedBodyHandler"/> sends them).
 /// </summary>
 internal sealed class UpstreamTransformer : HttpTransformer
 {
@@ -25,22 +26,25 @@ internal sealed class UpstreamTransformer : HttpTransformer
         HeaderNames.Accept, HeaderNames.UserAgent, "OpenAI-Beta", "Idempotency-Key", "traceparent", "tracestate",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    // Content-Length is the sent body's own (the gateway may have rewritten it).
     private static readonly FrozenSet<string> ForwardedContentHeaders = new[]
     {
-        HeaderNames.ContentType, HeaderNames.ContentLength,
+        HeaderNames.ContentType,
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     // The OpenAI SDKs describe themselves in X-Stainless-* headers (language, version, retry count).
     private const string SdkHeaderPrefix = "X-Stainless-";
 
     private readonly Upstream _upstream;
+    private readonly ReadOnlyMemory<byte> _body;
     private readonly string _pathSuffix;
     private readonly CancellationTokenSource _timeouts;
     private readonly long _startedAt;
 
-    public UpstreamTransformer(Upstream upstream, string pathSuffix, CancellationTokenSource timeouts, long startedAt)
+    public UpstreamTransformer(Upstream upstream, ReadOnlyMemory<byte> body, string pathSuffix, CancellationTokenSource timeouts, long startedAt)
     {
         _upstream = upstream;
+        _body = body;
         _pathSuffix = pathSuffix;
         _timeouts = timeouts;
         _startedAt = startedAt;
@@ -57,6 +61,7 @@ internal sealed class UpstreamTransformer : HttpTransformer
     /// </summary>
     public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
+        proxyRequest.Options.Set(BufferedBodyHandler.Body, _body);
         foreach (var (name, values) in httpContext.Request.Headers)
         {
             HttpHeaders? to = ForwardedContentHeaders.Contains(name) ? proxyRequest.Content?.Headers

@@ -17,7 +17,7 @@ internal sealed class Upstream : IDisposable
         BaseUrl = options.BaseUrl.TrimEnd('/');
         Authorization = apiKey is null ? null : "Bearer " + apiKey;
         Secrets = new SecretMask(options.Headers.Values.Prepend(apiKey));
-        Invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        Invoker = new HttpMessageInvoker(new BufferedBodyHandler(new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -27,7 +27,7 @@ internal sealed class Upstream : IDisposable
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ActivityHeadersPropagator = null,
-        });
+        }));
         RequestConfig = new ForwarderRequestConfig { ActivityTimeout = options.Timeouts.Idle };
         Pipeline = UpstreamPipelineFactory.Create(options, BreakerState);
     }
