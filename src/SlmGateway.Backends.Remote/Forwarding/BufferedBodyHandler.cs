@@ -3,12 +3,12 @@ using Microsoft.Net.Http.Headers;
 namespace SlmGateway.Backends.Remote.Forwarding;
 
 /// <summary>
-/// Sends a request body that the gateway has already read as one in-memory content, so that the
-/// headers and the body leave in one write. YARP's own request content flushes the headers by
-/// themselves first (for duplex protocols such as gRPC), then copies the body: two sends and two
-/// wake-ups of the upstream for every request. YARP does not let a transform replace its content, so
-/// the transform leaves the bytes in the request's options and this handler, last before the
-/// connection, puts them in its place; YARP's content, never started, is then not waited for.
+/// Sends a request body that the gateway has already read as one in-memory content. YARP's own
+/// request content streams the client's body (here a stream over the same bytes) through a pooled
+/// copy buffer after flushing the headers, work a body already in memory does not need. YARP does
+/// not let a transform replace its content, so the transform leaves the bytes in the request's
+/// options and this handler, last before the connection, puts them in its place; YARP's content,
+/// never started, is then not waited for.
 /// </summary>
 internal sealed class BufferedBodyHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
