@@ -30,6 +30,7 @@ internal static class ForwardAttempt
         using var timeoutSource = new CancellationTokenSource(timeLeft < timeouts.FirstByte ? (timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.FromMilliseconds(1)) : timeouts.FirstByte);
         var transformer = new UpstreamTransformer(upstream, body, pathSuffix, timeoutSource, Stopwatch.GetTimestamp());
         var deferredAbort = stream ? DeferredAbort.Install(context) : null;
+        var bodyDetection = BodyAlreadyRead.Install(context);
         ForwarderError error;
         try
         {
@@ -37,6 +38,7 @@ internal static class ForwardAttempt
         }
         finally
         {
+            BodyAlreadyRead.Restore(context, bodyDetection);
             deferredAbort?.Uninstall();
         }
 

@@ -61,10 +61,11 @@ internal sealed class UpstreamTransformer : HttpTransformer
     /// </summary>
     public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
-        proxyRequest.Options.Set(BufferedBodyHandler.Body, _body);
+        var content = new ReadOnlyMemoryContent(_body);
+        proxyRequest.Options.Set(BufferedBodyHandler.Body, content);
         foreach (var (name, values) in httpContext.Request.Headers)
         {
-            HttpHeaders? to = ForwardedContentHeaders.Contains(name) ? proxyRequest.Content?.Headers
+            HttpHeaders? to = ForwardedContentHeaders.Contains(name) ? content.Headers
                 : ForwardedHeaders.Contains(name) || name.StartsWith(SdkHeaderPrefix, StringComparison.OrdinalIgnoreCase) ? proxyRequest.Headers
                 : null;
             if (to is not null && values.Count == 1)

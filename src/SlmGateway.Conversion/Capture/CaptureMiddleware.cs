@@ -18,23 +18,26 @@ public sealed class CaptureMiddleware(
 {
     private const string CapturedPath = "/v1/chat/completions";
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         var capture = options.CurrentValue.Capture;
         var trace = context.Features.Get<RequestTrace>();
         if (!HttpMethods.IsPost(context.Request.Method) || !IsChatCompletions(context.Request.Path) || !IsOn(capture, trace?.ClientKeyId))
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
         if ((capture.SampleRate < 1 && Random.Shared.NextDouble() >= capture.SampleRate) || !rate.TryTake(capture.MaxCallsPerSecond))
         {
             queue.SampledOut();
-            await next(context);
-            return;
+            return next(context);
         }
 
+        return CaptureAsync(context, capture, trace);
+    }
+
+    private async Task CaptureAsync(HttpContext context, CaptureOptions capture, RequestTrace? trace)
+    {
         var started = Stopwatch.GetTimestamp();
         var feature = new CaptureFeature(capture.MaxBodyBytes);
         context.Features.Set(feature);

@@ -29,6 +29,7 @@ internal static class GatewayTelemetry
                 () => upstreams.CircuitStates.Select(pair => new Measurement<long>(pair.Value is "open" or "isolated" ? 1 : 0, new KeyValuePair<string, object?>("slmgw.upstream", pair.Key))));
             return metrics;
         });
+        builder.Services.AddSingleton<RequestMetrics>();
 
         var otlp = OtlpEndpoint(builder.Configuration[OtlpEndpointKey]);
         var telemetry = builder.Services.AddOpenTelemetry()

@@ -7,30 +7,20 @@ using SlmGateway.Core.Execution;
 namespace SlmGateway.Host.Diagnostics;
 
 /// <summary>
-/// Records each routed request once it completes, from its <see cref="RequestTrace"/>: duration,
+/// Records each routed request when it completes, from its <see cref="RequestTrace"/>: duration,
 /// decision, tokens, local timing, retries and the estimated cost saved; and puts the same GenAI
 /// attributes on the request's span when one is being traced.
 /// </summary>
-internal sealed class RequestMetrics(RequestDelegate next, GatewayMetrics metrics, IOptionsMonitor<RoutingOptions> routing)
+internal sealed class RequestMetrics(GatewayMetrics metrics, IOptionsMonitor<RoutingOptions> routing)
 {
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Records a request that was routed (has a route); others are not chat traffic.</summary>
+    public void Record(HttpContext context, RequestTrace trace, TimeSpan elapsed)
     {
-        var started = Stopwatch.GetTimestamp();
-        try
+        if (trace.Route is null)
         {
-            await next(context);
+            return;
         }
-        finally
-        {
-            if (context.Features.Get<RequestTrace>() is { Route: not null } trace)
-            {
-                Record(context, trace, Stopwatch.GetElapsedTime(started));
-            }
-        }
-    }
 
-    private void Record(HttpContext context, RequestTrace trace, TimeSpan elapsed)
-    {
         var status = context.Response.StatusCode;
         var tags = new TagList
         {

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using SlmGateway.Contracts.Errors;
-using SlmGateway.Core.Execution;
 
 namespace SlmGateway.Host.Hosting;
 
@@ -25,23 +24,20 @@ internal static class RequestHeadLimits
         options.Limits.MaxRequestHeaderCount = KestrelFactor * MaxHeaderCount;
     }
 
-    public static Task CheckAsync(HttpContext context, RequestDelegate next)
+    /// <summary>The 414 or 431 a request's line or headers deserve; null when they are within the limits.</summary>
+    public static GatewayError? Check(HttpRequest request)
     {
-        var request = context.Request;
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? string.Empty;
+        var target = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? string.Empty;
         if (request.Method.Length + target.Length + request.Protocol.Length + 4 > MaxRequestLineBytes)
         {
-            return ErrorWriter.WriteAsync(context.Response, new GatewayError(414, new OpenAiError(
-                $"The request line is longer than {MaxRequestLineBytes} bytes.", ErrorTypes.InvalidRequest, null, "uri_too_long")));
+            return new GatewayError(414, new OpenAiError(
+                $"The request line is longer than {MaxRequestLineBytes} bytes.", ErrorTypes.InvalidRequest, null, "uri_too_long"));
         }
 
-        if (request.Headers.Count > MaxHeaderCount || HeaderBytes(request.Headers) > MaxHeaderBytes)
-        {
-            return ErrorWriter.WriteAsync(context.Response, new GatewayError(431, new OpenAiError(
-                $"The request has more than {MaxHeaderCount} headers or more than {MaxHeaderBytes} bytes of them.", ErrorTypes.InvalidRequest, null, "headers_too_large")));
-        }
-
-        return next(context);
+        return request.Headers.Count > MaxHeaderCount || HeaderBytes(request.Headers) > MaxHeaderBytes
+            ? new GatewayError(431, new OpenAiError(
+                $"The request has more than {MaxHeaderCount} headers or more than {MaxHeaderBytes} bytes of them.", ErrorTypes.InvalidRequest, null, "headers_too_large"))
+            : null;
     }
 
     private static int HeaderBytes(IHeaderDictionary headers)

@@ -38,6 +38,7 @@ internal static class GatewayLogging
                 : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture);
             logger.WriteTo.Sink(new BufferedConsoleSink(formatter, Console.OpenStandardOutput()));
         });
+        builder.Services.AddSingleton<RequestCompletionLog>();
         return builder;
     }
 }

@@ -17,14 +17,11 @@ internal sealed class ClientKeyMiddleware(RequestDelegate next, ClientKeyStore k
 {
     private const string BearerPrefix = "Bearer ";
 
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (!keys.IsEnabled || !context.Request.Path.StartsWithSegments("/v1"))
-        {
-            await next(context);
-            return;
-        }
+    public Task InvokeAsync(HttpContext context) =>
+        keys.IsEnabled && context.Request.Path.StartsWithSegments("/v1") ? CheckKeyAsync(context) : next(context);
 
+    private async Task CheckKeyAsync(HttpContext context)
+    {
         var presented = PresentedKey(context.Request.Headers);
         if (presented is null)
         {

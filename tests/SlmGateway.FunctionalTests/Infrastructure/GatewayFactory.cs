@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,12 +17,15 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     private static readonly Lock StartLock = new();
     private readonly GatewaySettings _settings;
     private readonly string? _reloadableJsonFile;
+    private readonly Action<IServiceCollection>? _faults;
 
     /// <param name="reloadableJsonFile">A JSON settings file read after <paramref name="settings"/> and watched for changes.</param>
-    public GatewayFactory(GatewaySettings settings, string? reloadableJsonFile = null)
+    /// <param name="faults">Services put in place of the gateway's own, for tests of failures no request can cause.</param>
+    public GatewayFactory(GatewaySettings settings, string? reloadableJsonFile = null, Action<IServiceCollection>? faults = null)
     {
         _settings = settings;
         _reloadableJsonFile = reloadableJsonFile;
+        _faults = faults;
         UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
         lock (StartLock)
         {
@@ -50,5 +54,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
                 configuration.AddJsonFile(_reloadableJsonFile, optional: false, reloadOnChange: true);
             }
         });
+        if (_faults is not null)
+        {
+            builder.ConfigureTestServices(_faults);
+        }
     }
 }
