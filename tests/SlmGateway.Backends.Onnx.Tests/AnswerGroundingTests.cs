@@ -75,7 +75,7 @@ public sealed class AnswerGroundingTests
     public void Problem_FindsNumbersAsWritten_AndLooksAtEveryMessage()
     {
         var request = Ask("Convert 12.5 miles");
-        request.Messages!.Add(new ChatMessage { Role = "tool", ToolCallId = "call_1", Content = JsonSerializer.SerializeToElement("""{"rate": 1.609}""") });
+        request.Messages!.Add(new ChatMessage { Role = "tool", ToolCallId = "call_1", Content = """{"rate": 1.609}""" });
 
         Assert.Null(AnswerGrounding.Problem(null, """{"value":12.50,"rate":1.609}""", request, ["content.value", "content.rate"]));
         Assert.NotNull(AnswerGrounding.Problem(null, """{"value":12.25}""", request, ["content.value"]));
@@ -84,7 +84,7 @@ public sealed class AnswerGroundingTests
 
     private static ChatCompletionRequest Ask(string text) => new()
     {
-        Messages = [new ChatMessage { Role = "user", Content = JsonSerializer.SerializeToElement(text) }],
+        Messages = [new ChatMessage { Role = "user", Content = text }],
     };
 
     private static ChatMessage Call(string name, string arguments) => new()
@@ -93,5 +93,5 @@ public sealed class AnswerGroundingTests
         ToolCalls = [new ToolCall { Id = "call_1", Type = "function", Function = new FunctionCall { Name = name, Arguments = arguments } }],
     };
 
-    private static ChatMessage Content(string json) => new() { Role = "assistant", Content = JsonSerializer.SerializeToElement(json) };
+    private static ChatMessage Content(string json) => new() { Role = "assistant", Content = json };
 }

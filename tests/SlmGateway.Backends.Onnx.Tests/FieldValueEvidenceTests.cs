@@ -115,7 +115,7 @@ public sealed class FieldValueEvidenceTests
 
     private static ChatCompletionRequest Ask(string text) => new()
     {
-        Messages = [new ChatMessage { Role = "user", Content = JsonSerializer.SerializeToElement(text) }],
+        Messages = [new ChatMessage { Role = "user", Content = text }],
     };
 
     private static ChatMessage Call(string name, string arguments) => new()

@@ -42,7 +42,7 @@ internal static class ProxyBenchmark
                 var run = await MeasureAsync(target, upstream, options);
                 runs[target].Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  repeat {repeat} {target,-18}: {run.Load.RequestsPerSecond,6:F0} req/s (p50 {run.Load.Latency.P50:F2}, p99 {run.Load.Latency.P99:F2} ms), streamed {run.Streamed.RequestsPerSecond,6:F0} req/s, one at a time p50 {run.Sequential.P50:F3} p99 {run.Sequential.P99:F3} ms, TTFB p50 {run.Ttfb.P50:F3} ms, CPU {run.CpuMicrosPerRequest:F0} us/req, RSS idle {run.IdleRssMiB:F0} / load {run.LoadRssMiB:F0} MiB, warm-up {run.WarmupSeconds} s{run.Capture}"));
+                    $"  repeat {repeat} {target,-18}: {run.Load.RequestsPerSecond,6:F0} req/s (p50 {run.Load.Latency.P50:F2}, p99 {run.Load.Latency.P99:F2} ms), streamed {run.Streamed.RequestsPerSecond,6:F0} req/s, one at a time p50 {run.Sequential.P50:F3} p99 {run.Sequential.P99:F3} ms, TTFB p50 {run.Ttfb.P50:F3} ms, CPU {run.CpuMicrosPerRequest:F0} us/req, RSS idle {run.IdleRssMiB:F0} / load {run.LoadRssMiB:F0} MiB, warm-up {run.WarmupSeconds} s{run.GatewayCounters}"));
                 Console.WriteLine($"    first seconds under load (req/s): {string.Join(' ', run.WarmupCurve.Take(15))}");
             }
         }
@@ -76,10 +76,14 @@ internal static class ProxyBenchmark
         var idleRss = child?.RssMiB() ?? double.NaN;
         using var load = new LoadGenerator(baseUrl, options.Connections);
         var warmup = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds));
+        var isGateway = target is "gateway" or "gateway-no-capture";
+        var runtimeBefore = isGateway ? await RuntimeCounters.ReadAsync(GatewayUrl) : null;
         var cpuBefore = child?.CpuTime() ?? TimeSpan.Zero;
         var measured = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds));
         var cpuPerRequest = child is null ? double.NaN
             : (child.CpuTime() - cpuBefore).TotalMicroseconds / (measured.RequestsPerSecond * options.MeasureSeconds);
+        var runtime = runtimeBefore is null ? string.Empty
+            : (await RuntimeCounters.ReadAsync(GatewayUrl)).Since(runtimeBefore, measured.RequestsPerSecond * options.MeasureSeconds, options.MeasureSeconds);
         var loadRss = child?.RssMiB() ?? double.NaN;
         var streamed = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds), stream: true);
         var capture = target == "gateway" ? await CaptureKeptAsync() : string.Empty;
@@ -87,7 +91,7 @@ internal static class ProxyBenchmark
         var sequential = await load.SequentialAsync(options.SequentialRequests, stream: false);
         var warmupSeconds = Array.FindIndex(warmup.PerSecond, count => count >= 0.9 * measured.RequestsPerSecond);
         return new TargetRun(measured, streamed, ttfb, sequential, idleRss, Math.Max(loadRss, child?.RssMiB() ?? double.NaN),
-            warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1, warmup.PerSecond, cpuPerRequest, capture);
+            warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1, warmup.PerSecond, cpuPerRequest, runtime + capture);
     }
 
     /// <summary>
@@ -181,5 +185,5 @@ internal static class ProxyBenchmark
 
     private sealed record TargetRun(
         LoadResult Load, LoadResult Streamed, Percentiles Ttfb, Percentiles Sequential, double IdleRssMiB, double LoadRssMiB,
-        int WarmupSeconds, int[] WarmupCurve, double CpuMicrosPerRequest, string Capture);
+        int WarmupSeconds, int[] WarmupCurve, double CpuMicrosPerRequest, string GatewayCounters);
 }

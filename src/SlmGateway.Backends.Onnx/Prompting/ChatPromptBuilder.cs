@@ -136,21 +136,16 @@ internal static class ChatPromptBuilder
         writer.WriteStringValue(arguments ?? "{}");
     }
 
-    private static (string Text, GatewayError? Error) TextOf(JsonElement? content, string param)
+    private static (string Text, GatewayError? Error) TextOf(ChatContent? content, string param)
     {
-        if (content is not { } element || element.ValueKind == JsonValueKind.Null)
+        if (content is not { Kind: JsonValueKind.Array } parts)
         {
-            return (string.Empty, null);
-        }
-
-        if (element.ValueKind == JsonValueKind.String)
-        {
-            return (element.GetString()!, null);
+            return (content?.Text ?? string.Empty, null);
         }
 
         var text = new StringBuilder();
         var index = 0;
-        foreach (var part in element.EnumerateArray())
+        foreach (var part in parts.Value.EnumerateArray())
         {
             if (!part.GetProperty("type").ValueEquals("text"))
             {

@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace SlmGateway.Contracts.Chat;
 
 /// <summary>
-/// The body of <c>POST /v1/chat/completions</c>. Fields whose JSON type varies (content, stop,
-/// tool_choice) stay <see cref="JsonElement"/> and are checked by <see cref="ChatCompletionRequestValidator"/>.
+/// The body of <c>POST /v1/chat/completions</c>. Fields whose JSON type varies (stop, tool_choice)
+/// stay <see cref="JsonElement"/>, message content is a <see cref="ChatContent"/>; all are checked by
+/// <see cref="ChatCompletionRequestValidator"/>.
 /// Fields the gateway does not read are not modelled: the raw body is what is forwarded.
 /// </summary>
 public sealed class ChatCompletionRequest
@@ -37,7 +38,7 @@ public sealed class ChatCompletionRequest
 public sealed class ChatMessage
 {
     public string? Role { get; set; }
-    public JsonElement? Content { get; set; }
+    public ChatContent? Content { get; set; }
     public string? Name { get; set; }
     public List<ToolCall>? ToolCalls { get; set; }
     public string? ToolCallId { get; set; }

@@ -89,27 +89,27 @@ public static partial class ChatCompletionRequestValidator
         }
     }
 
-    private static GatewayError? ValidateContent(JsonElement? content, string param, bool required)
+    private static GatewayError? ValidateContent(ChatContent? content, string param, bool required)
     {
-        if (content is not { } element || element.ValueKind == JsonValueKind.Null)
+        if (content is not { } value || value.Kind == JsonValueKind.Null)
         {
             return required
                 ? GatewayError.InvalidRequest($"Missing required parameter: '{param}'.", param, "missing_required_parameter")
                 : null;
         }
 
-        if (element.ValueKind == JsonValueKind.String)
+        if (value.Kind == JsonValueKind.String)
         {
             return null;
         }
 
-        if (element.ValueKind != JsonValueKind.Array)
+        if (value.Kind != JsonValueKind.Array)
         {
             return GatewayError.InvalidRequest($"Invalid type for '{param}': expected a string or an array of content parts.", param, "invalid_type");
         }
 
         var index = 0;
-        foreach (var part in element.EnumerateArray())
+        foreach (var part in value.Value.EnumerateArray())
         {
             var partParam = $"{param}[{index++}]";
             if (part.ValueKind != JsonValueKind.Object

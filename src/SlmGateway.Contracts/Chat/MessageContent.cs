@@ -7,16 +7,16 @@ namespace SlmGateway.Contracts.Chat;
 public static class MessageContent
 {
     /// <summary>The text, and whether the content held nothing but text.</summary>
-    public static (string Text, bool OnlyText) TextOf(JsonElement? content)
+    public static (string Text, bool OnlyText) TextOf(ChatContent? content)
     {
-        if (content is not { } element || element.ValueKind != JsonValueKind.Array)
+        if (content is not { Kind: JsonValueKind.Array } parts)
         {
-            return (content is { ValueKind: JsonValueKind.String } s ? s.GetString()! : string.Empty, true);
+            return (content?.Text ?? string.Empty, true);
         }
 
         var text = new StringBuilder();
         var onlyText = true;
-        foreach (var part in element.EnumerateArray())
+        foreach (var part in parts.Value.EnumerateArray())
         {
             if (part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String)
             {

@@ -75,7 +75,7 @@ internal static class FineTuningExporter
         if (message["content"] is JsonArray parts)
         {
             using var document = JsonDocument.Parse(parts.ToJsonString());
-            result["content"] = MessageContent.TextOf(document.RootElement).Text;
+            result["content"] = MessageContent.TextOf(new ChatContent(document.RootElement)).Text;
         }
         else
         {

@@ -13,7 +13,7 @@ internal static class GatewayTelemetry
     private const string OtlpEndpointKey = "SlmGateway:Telemetry:OtlpEndpoint";
 
     /// <summary>
-    /// Metrics always (Prometheus scrape at <c>/metrics</c>; OTLP too when <c>SlmGateway:Telemetry:OtlpEndpoint</c>
+    /// Metrics always, the gateway's and the runtime's (Prometheus scrape at <c>/metrics</c>; OTLP too when <c>SlmGateway:Telemetry:OtlpEndpoint</c>
     /// is set); traces only with an OTLP endpoint, since creating spans nobody exports costs every request.
     /// </summary>
     public static WebApplicationBuilder AddGatewayTelemetry(this WebApplicationBuilder builder)
@@ -36,7 +36,8 @@ internal static class GatewayTelemetry
             .ConfigureResource(resource => resource.AddService("slmgateway"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter();
+                // .NET's own meter: GC, allocation, thread pool and JIT figures, read only when scraped.
+                metrics.AddMeter(GatewayMetrics.MeterName, "System.Runtime").AddPrometheusExporter();
                 if (otlp is not null)
                 {
                     metrics.AddOtlpExporter(options => options.Endpoint = otlp);

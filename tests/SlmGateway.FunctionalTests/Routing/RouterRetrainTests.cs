@@ -91,10 +91,10 @@ public sealed class RouterRetrainTests(PostgresServer postgres) : IAsyncLifetime
         // The two held-back asks sent above were shadowed too: they stay out of training.
         string[] heldBack = [Translate(Sentences[^1]), Essay(Topics[^1]), Translate(Sentences[^2]), Essay(Topics[^2])];
         var shadowed = await EvidenceAsync(admin, 2 * Trained + 2);
-        var evidence = shadowed.Where(e => !heldBack.Contains(e.Request.Messages![0].Content!.Value.GetString())).ToList();
+        var evidence = shadowed.Where(e => !heldBack.Contains(e.Request.Messages![0].Content!.Value.Text)).ToList();
         Assert.Equal(2 * Trained, evidence.Count);
-        Assert.All(evidence.Where(e => e.Request.Messages![0].Content!.Value.GetString()!.StartsWith("Translate", StringComparison.Ordinal)), e => Assert.True(e.Local));
-        Assert.All(evidence.Where(e => e.Request.Messages![0].Content!.Value.GetString()!.StartsWith("Write", StringComparison.Ordinal)), e => Assert.False(e.Local));
+        Assert.All(evidence.Where(e => e.Request.Messages![0].Content!.Value.Text!.StartsWith("Translate", StringComparison.Ordinal)), e => Assert.True(e.Local));
+        Assert.All(evidence.Where(e => e.Request.Messages![0].Content!.Value.Text!.StartsWith("Write", StringComparison.Ordinal)), e => Assert.False(e.Local));
 
         using (var embedder = new RequestEmbedder())
         using (var tools = new ToolEmbeddingCache(embedder.Embed))
