@@ -10,7 +10,12 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     private ChildProcess(Process process) => _process = process;
 
-    public static async Task<ChildProcess> StartAsync(string name, Uri healthUrl, string cores, string program, params string[] args)
+    public static Task<ChildProcess> StartAsync(string name, Uri healthUrl, string cores, string program, params string[] args) =>
+        StartAsync(name, healthUrl, cores, new Dictionary<string, string>(), program, args);
+
+    /// <param name="environment">Variables set for the process beyond the benchmark's own.</param>
+    public static async Task<ChildProcess> StartAsync(
+        string name, Uri healthUrl, string cores, IReadOnlyDictionary<string, string> environment, string program, params string[] args)
     {
         // taskset pins from the first instruction, so the runtime sizes its thread pool and GC for those cores.
         var info = new ProcessStartInfo("taskset")
@@ -28,6 +33,10 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Benchmark";
+        foreach (var (variable, value) in environment)
+        {
+            info.Environment[variable] = value;
+        }
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {name}.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[{name}] {e.Data}"); } };

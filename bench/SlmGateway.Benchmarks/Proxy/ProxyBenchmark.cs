@@ -23,6 +23,9 @@ internal static class ProxyBenchmark
     private static readonly Uri GatewayUrl = new("http://127.0.0.1:5102/");
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
 
+    // The runtime settings the image sets (deploy/Dockerfile): a 32 MB floor on the GC's young generation.
+    private static readonly Dictionary<string, string> ImageRuntimeEnvironment = new() { ["DOTNET_GCgen0size"] = "0x2000000" };
+
     public static async Task<int> RunAsync(BenchmarkArguments options)
     {
         if (OperatingSystem.IsLinux() && Environment.ProcessorCount > 1)
@@ -95,12 +98,12 @@ internal static class ProxyBenchmark
     }
 
     /// <summary>
-    /// The gateway as it ships (its own assembly, runtime configuration and appsettings.json: capture
-    /// on into a fresh SQLite file, the per-request log event), or the same with capture off; the
+    /// The gateway as it ships (its own assembly, runtime configuration, appsettings.json and the image's
+    /// runtime settings: capture on into a fresh SQLite file, the per-request log event), or the same with capture off; the
     /// build next to the benchmark, or a published one (<c>--gateway-dll</c>, as the image has it).
     /// </summary>
     private static Task<ChildProcess> StartGatewayAsync(FakeUpstream upstream, string dll, bool capture) =>
-        ChildProcess.StartAsync(capture ? "gateway" : "gateway-no-capture", new Uri(GatewayUrl, "healthz"), ProxyCore, "dotnet", dll,
+        ChildProcess.StartAsync(capture ? "gateway" : "gateway-no-capture", new Uri(GatewayUrl, "healthz"), ProxyCore, ImageRuntimeEnvironment, "dotnet", dll,
             $"--Urls={GatewayUrl.ToString().TrimEnd('/')}",
             "--SlmGateway:Remote:Upstreams:0:Name=bench",
             $"--SlmGateway:Remote:Upstreams:0:BaseUrl={upstream.BaseUrl}",

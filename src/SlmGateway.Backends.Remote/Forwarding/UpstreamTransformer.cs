@@ -89,7 +89,10 @@ internal sealed class UpstreamTransformer : HttpTransformer
             proxyRequest.Headers.TryAddWithoutValidation(name, value);
         }
 
-        proxyRequest.RequestUri = new Uri(_upstream.BaseUrl + _pathSuffix + httpContext.Request.QueryString.Value, UriKind.Absolute);
+        var query = httpContext.Request.QueryString.Value;
+        proxyRequest.RequestUri = string.IsNullOrEmpty(query)
+            ? _upstream.AddressOf(_pathSuffix)
+            : new Uri(_upstream.BaseUrl + _pathSuffix + query, UriKind.Absolute);
         return ValueTask.CompletedTask;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Polly;
 using Polly.CircuitBreaker;
 using SlmGateway.Backends.Remote.Forwarding;
@@ -10,6 +11,8 @@ namespace SlmGateway.Backends.Remote.Upstreams;
 /// <summary>One configured provider, ready to forward to: its connection pool, key, headers and pipeline.</summary>
 internal sealed class Upstream : IDisposable
 {
+    private readonly ConcurrentDictionary<string, Uri> _addresses = new(StringComparer.Ordinal);
+
     public Upstream(UpstreamOptions options, string? apiKey)
     {
         Options = options;
@@ -35,6 +38,10 @@ internal sealed class Upstream : IDisposable
     public string Name { get; }
 
     public string BaseUrl { get; }
+
+    /// <summary>The upstream URL of one of the gateway's paths (<c>/chat/completions</c>, say), made once.</summary>
+    public Uri AddressOf(string pathSuffix) =>
+        _addresses.GetOrAdd(pathSuffix, static (suffix, baseUrl) => new Uri(baseUrl + suffix, UriKind.Absolute), BaseUrl);
 
     public UpstreamOptions Options { get; }
 

@@ -15,6 +15,18 @@ internal sealed class RequestCompletionLog(Serilog.ILogger logger)
         "{RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms (route {Route}, reason {Reason}, upstream {Upstream}, model {Model}, attempts {Attempts}, key {ClientKeyId})");
 
     private readonly Serilog.ILogger _logger = logger.ForContext("SourceContext", "SlmGateway.Requests");
+    private readonly RepeatedProperty<string> _method = new("RequestMethod");
+    private readonly RepeatedProperty<string?> _path = new("RequestPath");
+    private readonly RepeatedProperty<int> _status = new("StatusCode");
+    private readonly RepeatedProperty<string> _route = new("Route");
+    private readonly RepeatedProperty<string> _reason = new("Reason");
+    private readonly RepeatedProperty<string> _upstream = new("Upstream");
+    private readonly RepeatedProperty<string> _model = new("Model");
+    private readonly RepeatedProperty<int> _attempts = new("Attempts");
+    private readonly RepeatedProperty<string> _clientKey = new("ClientKeyId");
+    private readonly RepeatedProperty<double?> _localProbability = new("LocalProbability");
+    private readonly RepeatedProperty<double?> _confidenceMean = new("ConfidenceMean");
+    private readonly RepeatedProperty<double?> _confidenceMin = new("ConfidenceMin");
 
     /// <param name="failure">An exception the request ended with; the event is then an error.</param>
     public void Write(HttpContext context, RequestTrace trace, TimeSpan elapsed, Exception? failure)
@@ -28,20 +40,20 @@ internal sealed class RequestCompletionLog(Serilog.ILogger logger)
 
         LogEventProperty[] properties =
         [
-            new("RequestMethod", new ScalarValue(context.Request.Method)),
-            new("RequestPath", new ScalarValue(context.Request.Path.Value)),
-            new("StatusCode", new ScalarValue(status)),
+            _method.Of(context.Request.Method),
+            _path.Of(context.Request.Path.Value),
+            _status.Of(status),
             new("Elapsed", new ScalarValue(elapsed.TotalMilliseconds)),
-            new("Route", new ScalarValue(trace.Route ?? "none")),
-            new("Reason", new ScalarValue(trace.Reason ?? "none")),
-            new("Upstream", new ScalarValue(trace.Upstream ?? "none")),
-            new("Model", new ScalarValue(trace.Model ?? "none")),
-            new("Attempts", new ScalarValue(trace.UpstreamTries)),
-            new("ClientKeyId", new ScalarValue(trace.ClientKeyId ?? "anonymous")),
+            _route.Of(trace.Route ?? "none"),
+            _reason.Of(trace.Reason ?? "none"),
+            _upstream.Of(trace.Upstream ?? "none"),
+            _model.Of(trace.Model ?? "none"),
+            _attempts.Of(trace.UpstreamTries),
+            _clientKey.Of(trace.ClientKeyId ?? "anonymous"),
             new("RequestId", new ScalarValue(context.TraceIdentifier)),
-            new("LocalProbability", new ScalarValue(trace.Plan?.LocalProbability)),
-            new("ConfidenceMean", new ScalarValue(trace.Final.ConfidenceMean)),
-            new("ConfidenceMin", new ScalarValue(trace.Final.ConfidenceMin)),
+            _localProbability.Of(trace.Plan?.LocalProbability),
+            _confidenceMean.Of(trace.Final.ConfidenceMean),
+            _confidenceMin.Of(trace.Final.ConfidenceMin),
         ];
         _logger.Write(new LogEvent(DateTimeOffset.Now, level, failure, Template, properties));
     }
