@@ -9,6 +9,7 @@ using SlmGateway.Benchmarks.Routing;
 return args.FirstOrDefault() switch
 {
     "proxy" => await ProxyBenchmark.RunAsync(BenchmarkArguments.Parse(args[1..])),
+    "proxy-ab" => await InterleavedComparison.RunAsync(args[1..]),
     "local" => await LocalBenchmark.RunAsync(LocalArguments.Parse(args[1..])),
     "router-eval" => RouterEvaluation.Run(args[1..]),
     "cluster-eval" => ClusterEvaluation.Run(args[1..]),
@@ -27,6 +28,8 @@ static int Usage()
         usage: SlmGateway.Benchmarks proxy [--connections 64] [--warmup-seconds 20] [--measure-seconds 10]
                                            [--repeats 3] [--sequential-requests 400] [--soak-minutes 0]
                                            [--targets direct,bare-yarp,gateway,gateway-no-capture] [--gateway-dll publish/SlmGateway.dll]
+               SlmGateway.Benchmarks proxy-ab --baseline-dll old/SlmGateway.dll [--baseline-env image|none] [--capture on|off]
+                                              [--rounds 10] [--slice-seconds 4] [--warmup-seconds 20] [--connections 64] [--gateway-dll ...]
                SlmGateway.Benchmarks local [--tokens 128] [--repeats 3] [--threads 2] [--concurrency 1,2,4]
                                            [--model-dir /tmp/slmgw-bench/qwen2.5-0.5b]
                SlmGateway.Benchmarks router-eval [--data ../shared/data [--split held-back|training|all] | --labelled my-traffic.jsonl]

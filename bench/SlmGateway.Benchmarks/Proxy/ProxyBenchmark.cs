@@ -16,15 +16,15 @@ namespace SlmGateway.Benchmarks.Proxy;
 /// </summary>
 internal static class ProxyBenchmark
 {
-    private const string ProxyCore = "0";
-    private const int DriverCore = 1;
+    internal const string ProxyCore = "0";
+    internal const int DriverCore = 1;
     private const string AdminKey = "bench-admin-key";
-    private static readonly Uri BareYarpUrl = new("http://127.0.0.1:5101/");
-    private static readonly Uri GatewayUrl = new("http://127.0.0.1:5102/");
+    internal static readonly Uri BareYarpUrl = new("http://127.0.0.1:5101/");
+    internal static readonly Uri GatewayUrl = new("http://127.0.0.1:5102/");
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
 
     // The runtime settings the image sets (deploy/Dockerfile): a 32 MB floor on the GC's young generation.
-    private static readonly Dictionary<string, string> ImageRuntimeEnvironment = new() { ["DOTNET_GCgen0size"] = "0x2000000" };
+    internal static readonly Dictionary<string, string> ImageRuntimeEnvironment = new() { ["DOTNET_GCgen0size"] = "0x2000000" };
 
     public static async Task<int> RunAsync(BenchmarkArguments options)
     {
@@ -64,8 +64,8 @@ internal static class ProxyBenchmark
         await using var child = target switch
         {
             "bare-yarp" => await ChildProcess.StartAsync("bare-yarp", new Uri(BareYarpUrl, "healthz"), ProxyCore, Environment.ProcessPath!, "bare-yarp", BareYarpUrl.ToString().TrimEnd('/'), upstream.Address),
-            "gateway" => await StartGatewayAsync(upstream, options.GatewayDll, capture: true),
-            "gateway-no-capture" => await StartGatewayAsync(upstream, options.GatewayDll, capture: false),
+            "gateway" => await StartGatewayAsync(upstream, options.GatewayDll, capture: true, GatewayUrl, ImageRuntimeEnvironment),
+            "gateway-no-capture" => await StartGatewayAsync(upstream, options.GatewayDll, capture: false, GatewayUrl, ImageRuntimeEnvironment),
             _ => null,
         };
         var baseUrl = target switch
@@ -102,9 +102,10 @@ internal static class ProxyBenchmark
     /// runtime settings: capture on into a fresh SQLite file, the per-request log event), or the same with capture off; the
     /// build next to the benchmark, or a published one (<c>--gateway-dll</c>, as the image has it).
     /// </summary>
-    private static Task<ChildProcess> StartGatewayAsync(FakeUpstream upstream, string dll, bool capture) =>
-        ChildProcess.StartAsync(capture ? "gateway" : "gateway-no-capture", new Uri(GatewayUrl, "healthz"), ProxyCore, ImageRuntimeEnvironment, "dotnet", dll,
-            $"--Urls={GatewayUrl.ToString().TrimEnd('/')}",
+    internal static Task<ChildProcess> StartGatewayAsync(
+        FakeUpstream upstream, string dll, bool capture, Uri url, IReadOnlyDictionary<string, string> environment) =>
+        ChildProcess.StartAsync(capture ? "gateway" : "gateway-no-capture", new Uri(url, "healthz"), ProxyCore, environment, "dotnet", dll,
+            $"--Urls={url.ToString().TrimEnd('/')}",
             "--SlmGateway:Remote:Upstreams:0:Name=bench",
             $"--SlmGateway:Remote:Upstreams:0:BaseUrl={upstream.BaseUrl}",
             "--SlmGateway:Remote:Upstreams:0:Models:bench-model=bench-model",
@@ -170,7 +171,7 @@ internal static class ProxyBenchmark
     {
         Console.WriteLine();
         Console.WriteLine($"soak: the gateway as shipped at {options.Connections} connections for {options.SoakMinutes} min");
-        await using var gateway = await StartGatewayAsync(upstream, options.GatewayDll, capture: true);
+        await using var gateway = await StartGatewayAsync(upstream, options.GatewayDll, capture: true, GatewayUrl, ImageRuntimeEnvironment);
         using var load = new LoadGenerator(GatewayUrl, options.Connections);
         var slices = options.SoakMinutes * 2;
         var samples = new List<double>();

@@ -37,6 +37,8 @@ public sealed class MetricsEndpointTests
         Assert.Contains("slmgw_local_queue_depth{", scrape, StringComparison.Ordinal);
         Assert.Contains("slmgw_upstream_circuit_open{", scrape, StringComparison.Ordinal);
         Assert.Contains("slmgw_cost_saved", scrape, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^dotnet_gc_heap_total_allocated_bytes_total(\{[^}]*\})? [1-9]", scrape);
+        Assert.Contains("dotnet_gc_collections_total{", scrape, StringComparison.Ordinal);
         Assert.Contains(
             scrape.Split('\n'),
             line => line.StartsWith("gen_ai_client_token_usage_sum{", StringComparison.Ordinal)
