@@ -27,6 +27,9 @@ internal static class GatewayLogging
             logger
                 .MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                // ASP.NET Core starts an Activity for every request whenever this category is enabled at
+                // all (for its request-start and -finish events, which the gateway's own event replaces).
+                .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
                 .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
                 // "Hosting failed to start" and its stack: Program prints a configuration error as one line itself.

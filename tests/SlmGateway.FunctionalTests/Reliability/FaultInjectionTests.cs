@@ -290,7 +290,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         var content = new string('x', 30 * 1024 * 1024);
         _upstream.Handler = (context, _, _) => OpenAiResponses.WriteJsonAsync(context.Response, 200, OpenAiResponses.ChatCompletion("gpt-test", content));
 
-        var result = await RunAsync(Chat);
+        // The fake provider serialises the 30 MB answer before its headers leave: on a slow machine that took
+        // over the 1 s first-byte and idle timeouts the fault tests use, which this test is not about.
+        var result = await RunAsync(Chat, firstByte: "00:00:30", idle: "00:00:30", deadline: TimeSpan.FromSeconds(60));
 
         Assert.Equal(200, result.Status);
         using var body = JsonDocument.Parse(result.Body);
@@ -306,7 +308,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(code, JsonDocument.Parse(result.Events[1]).RootElement.GetProperty("error").GetProperty("code").GetString());
     }
 
-    private async Task<Result> RunAsync(string body, string? baseUrl = null, string firstByte = "00:00:01", string idle = "00:00:01")
+    private async Task<Result> RunAsync(string body, string? baseUrl = null, string firstByte = "00:00:01", string idle = "00:00:01", TimeSpan? deadline = null)
     {
         await using var gateway = new GatewayFactory(new GatewaySettings()
             .Upstream("primary", baseUrl ?? _upstream.BaseUrl, ["gpt-test"], o =>
@@ -315,7 +317,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
                 o["Timeouts:Idle"] = idle;
                 o["Breaker:MinimumThroughput"] = "100";
             })
-            .Set("SlmGateway:Remote:AnswerDeadline", Deadline.ToString()));
+            .Set("SlmGateway:Remote:AnswerDeadline", (deadline ?? Deadline).ToString()));
         using var client = gateway.CreateHttpClient();
         var clock = Stopwatch.StartNew();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
