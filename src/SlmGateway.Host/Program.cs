@@ -10,7 +10,7 @@ using SlmGateway.Host.Logging;
 
 try
 {
-    var builder = WebApplication.CreateSlimBuilder(args);
+    var builder = WebApplication.CreateSlimBuilder([.. args, SettingsFiles.WithoutDefaultWatcher]).ReloadByPolling();
     builder.WebHost.UseKestrelHttpsConfiguration().ConfigureKestrel(RequestHeadLimits.ConfigureKestrel);
     builder.AddGatewayLogging();
     builder.AddGatewayTelemetry();
