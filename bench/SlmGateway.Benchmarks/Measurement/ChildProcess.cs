@@ -11,11 +11,12 @@ internal sealed class ChildProcess : IAsyncDisposable
     private ChildProcess(Process process) => _process = process;
 
     public static Task<ChildProcess> StartAsync(string name, Uri healthUrl, string cores, string program, params string[] args) =>
-        StartAsync(name, healthUrl, cores, new Dictionary<string, string>(), program, args);
+        StartAsync(name, healthUrl, cores, new Dictionary<string, string>(), null, program, args);
 
     /// <param name="environment">Variables set for the process beyond the benchmark's own.</param>
+    /// <param name="workingDirectory">Where it runs; null: the benchmark's own working directory.</param>
     public static async Task<ChildProcess> StartAsync(
-        string name, Uri healthUrl, string cores, IReadOnlyDictionary<string, string> environment, string program, params string[] args)
+        string name, Uri healthUrl, string cores, IReadOnlyDictionary<string, string> environment, string? workingDirectory, string program, params string[] args)
     {
         // taskset pins from the first instruction, so the runtime sizes its thread pool and GC for those cores.
         var info = new ProcessStartInfo("taskset")
@@ -23,6 +24,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(cores);

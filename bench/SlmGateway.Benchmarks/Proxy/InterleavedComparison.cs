@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using SlmGateway.Benchmarks.Measurement;
 using SlmGateway.Tests.Common;
@@ -18,10 +17,7 @@ internal static class InterleavedComparison
     public static async Task<int> RunAsync(string[] args)
     {
         var options = Options.Parse(args);
-        if (OperatingSystem.IsLinux() && Environment.ProcessorCount > 1)
-        {
-            Process.GetCurrentProcess().ProcessorAffinity = 1 << ProxyBenchmark.DriverCore;
-        }
+        DriverPinning.PinEveryThread(ProxyBenchmark.DriverCore);
 
         await using var upstream = await FakeUpstream.StartAsync(record: false);
         var baselineEnvironment = options.BaselineImageEnvironment ? ProxyBenchmark.ImageRuntimeEnvironment : new Dictionary<string, string>();

@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SlmGateway.Benchmarks.Measurement;
 using SlmGateway.Tests.Common;
 
@@ -28,10 +28,7 @@ internal static class ProxyBenchmark
 
     public static async Task<int> RunAsync(BenchmarkArguments options)
     {
-        if (OperatingSystem.IsLinux() && Environment.ProcessorCount > 1)
-        {
-            Process.GetCurrentProcess().ProcessorAffinity = 1 << DriverCore;
-        }
+        DriverPinning.PinEveryThread(DriverCore);
 
         await using var upstream = await FakeUpstream.StartAsync(record: false);
         var targets = options.Targets;
@@ -66,12 +63,13 @@ internal static class ProxyBenchmark
             "bare-yarp" => await ChildProcess.StartAsync("bare-yarp", new Uri(BareYarpUrl, "healthz"), ProxyCore, Environment.ProcessPath!, "bare-yarp", BareYarpUrl.ToString().TrimEnd('/'), upstream.Address),
             "gateway" => await StartGatewayAsync(upstream, options.GatewayDll, capture: true, GatewayUrl, ImageRuntimeEnvironment),
             "gateway-no-capture" => await StartGatewayAsync(upstream, options.GatewayDll, capture: false, GatewayUrl, ImageRuntimeEnvironment),
+            "gateway-no-local" => await StartGatewayAsync(upstream, options.GatewayDll, capture: true, GatewayUrl, ImageRuntimeEnvironment, localModel: false),
             _ => null,
         };
         var baseUrl = target switch
         {
             "bare-yarp" => BareYarpUrl,
-            "gateway" or "gateway-no-capture" => GatewayUrl,
+            "gateway" or "gateway-no-capture" or "gateway-no-local" => GatewayUrl,
             _ => new Uri(upstream.Address + "/"),
         };
 
@@ -79,7 +77,7 @@ internal static class ProxyBenchmark
         var idleRss = child?.RssMiB() ?? double.NaN;
         using var load = new LoadGenerator(baseUrl, options.Connections);
         var warmup = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds));
-        var isGateway = target is "gateway" or "gateway-no-capture";
+        var isGateway = target is "gateway" or "gateway-no-capture" or "gateway-no-local";
         var runtimeBefore = isGateway ? await RuntimeCounters.ReadAsync(GatewayUrl) : null;
         var cpuBefore = child?.CpuTime() ?? TimeSpan.Zero;
         var measured = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds));
@@ -89,7 +87,7 @@ internal static class ProxyBenchmark
             : (await RuntimeCounters.ReadAsync(GatewayUrl)).Since(runtimeBefore, measured.RequestsPerSecond * options.MeasureSeconds, options.MeasureSeconds);
         var loadRss = child?.RssMiB() ?? double.NaN;
         var streamed = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds), stream: true);
-        var capture = target == "gateway" ? await CaptureKeptAsync() : string.Empty;
+        var capture = target is "gateway" or "gateway-no-local" ? await CaptureKeptAsync() : string.Empty;
         var ttfb = await load.SequentialAsync(options.SequentialRequests, stream: true);
         var sequential = await load.SequentialAsync(options.SequentialRequests, stream: false);
         var warmupSeconds = Array.FindIndex(warmup.PerSecond, count => count >= 0.9 * measured.RequestsPerSecond);
@@ -98,21 +96,48 @@ internal static class ProxyBenchmark
     }
 
     /// <summary>
-    /// The gateway as it ships (its own assembly, runtime configuration, appsettings.json and the image's
-    /// runtime settings: capture on into a fresh SQLite file, the per-request log event), or the same with capture off; the
-    /// build next to the benchmark, or a published one (<c>--gateway-dll</c>, as the image has it).
+    /// The gateway as it ships, run as the image runs it: in its own folder (the content root, so its
+    /// appsettings.json applies, with the trace store under <c>data/</c> there), with the image's runtime
+    /// settings, capture on into a fresh SQLite file, the per-request log event; or the same with capture
+    /// off; or (<paramref name="localModel"/> false) the same settings without the local model they
+    /// name, from a content root of its own. The build next to the benchmark, or a published one
+    /// (<c>--gateway-dll</c>, as the image has it).
     /// </summary>
     internal static Task<ChildProcess> StartGatewayAsync(
-        FakeUpstream upstream, string dll, bool capture, Uri url, IReadOnlyDictionary<string, string> environment) =>
-        ChildProcess.StartAsync(capture ? "gateway" : "gateway-no-capture", new Uri(url, "healthz"), ProxyCore, environment, "dotnet", dll,
+        FakeUpstream upstream, string dll, bool capture, Uri url, IReadOnlyDictionary<string, string> environment, bool localModel = true)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(dll))!;
+        var contentRoot = localModel ? folder : WithoutLocalModel(folder);
+        var store = $"data/slmgw-bench-{url.Port}.db";
+        Directory.CreateDirectory(Path.Combine(contentRoot, "data"));
+        foreach (var file in (string[])["", "-wal", "-shm"])
+        {
+            File.Delete(Path.Combine(contentRoot, store + file));
+        }
+
+        return ChildProcess.StartAsync(localModel ? (capture ? "gateway" : "gateway-no-capture") : "gateway-no-local", new Uri(url, "healthz"), ProxyCore, environment, contentRoot, "dotnet", dll,
+            $"--contentRoot={contentRoot}",
             $"--Urls={url.ToString().TrimEnd('/')}",
             "--SlmGateway:Remote:Upstreams:0:Name=bench",
             $"--SlmGateway:Remote:Upstreams:0:BaseUrl={upstream.BaseUrl}",
             "--SlmGateway:Remote:Upstreams:0:Models:bench-model=bench-model",
             $"--SlmGateway:Loop:Capture:Enabled={capture}",
-            $"--SlmGateway:Loop:Capture:ConnectionString=Data Source={Path.Combine(Path.GetTempPath(), $"slmgw-bench-{Guid.NewGuid():N}.db")}",
+            $"--SlmGateway:Loop:Capture:ConnectionString=Data Source={store}",
             "--SlmGateway:Auth:AdminKeys:0:Id=bench",
             $"--SlmGateway:Auth:AdminKeys:0:Sha256={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminKey)))}");
+    }
+
+    /// <summary>A content root holding the build's appsettings.json with no local model (none listed, none routed to).</summary>
+    private static string WithoutLocalModel(string buildFolder)
+    {
+        var settings = JsonNode.Parse(File.ReadAllText(Path.Combine(buildFolder, "appsettings.json")))!;
+        settings["SlmGateway"]!["Local"]!["Models"] = new JsonArray();
+        settings["SlmGateway"]!["Routing"]!.AsObject().Remove("LocalModel");
+        var folder = Path.Combine(Path.GetTempPath(), "slmgw-bench-no-local");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "appsettings.json"), settings.ToJsonString());
+        return folder;
+    }
 
     /// <summary>What capture kept of the calls so far (the load's included): accepted against those it left out or dropped.</summary>
     private static async Task<string> CaptureKeptAsync()
@@ -143,7 +168,7 @@ internal static class ProxyBenchmark
             return;
         }
 
-        foreach (var gateway in (string[])["gateway", "gateway-no-capture"])
+        foreach (var gateway in (string[])["gateway", "gateway-no-capture", "gateway-no-local"])
         {
             if (!runs.TryGetValue(gateway, out var list))
             {
