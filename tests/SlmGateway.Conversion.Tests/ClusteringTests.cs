@@ -55,6 +55,28 @@ public sealed class ClusteringTests : IDisposable
         Assert.Contains("subject", labels[triage].Terms);
     }
 
+    [Fact]
+    public async Task RecurringTask_HasItsClusterBeforeItIsStored_ANewOneDoesNot()
+    {
+        var options = new LoopOptions { Capture = { ConnectionString = $"Data Source={_database}" } };
+        using var store = new TraceStore(Options.Create(options));
+        var monitor = new TestOptionsMonitor<LoopOptions>(options);
+        var processor = new CallProcessor(new PiiRedactor(Options.Create(options)), _embedder, new ClusterIndex(monitor), store, monitor);
+        static CapturedCall Call(string text) => new(
+            DateTimeOffset.UtcNow, null, "gpt-4o-mini", "remote", "explicit_model", 200, 10, 5, 3, null, false,
+            Encoding.UTF8.GetBytes($$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{text}}"}]}"""), null);
+
+        Assert.Null(processor.WithKnownCluster(processor.Process(Call("Where is order 1234?"))).Record.ClusterId);
+        var first = await processor.ClusterAsync(processor.Process(Call("Where is order 1234?")), CancellationToken.None);
+
+        var again = processor.WithKnownCluster(processor.Process(Call("Where is order 1234?")));
+        var other = processor.WithKnownCluster(processor.Process(Call("Summarise this email for me: the meeting moved to Friday.")));
+
+        Assert.NotNull(first.Record.ClusterId);
+        Assert.Equal(first.Record.ClusterId, again.Record.ClusterId);
+        Assert.Null(other.Record.ClusterId);
+    }
+
     public void Dispose()
     {
         _embedder.Dispose();

@@ -51,6 +51,15 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
         return new ProcessedCall(record, chat, answer, key);
     }
 
+    /// <summary>
+    /// The call with its task's cluster when this writer has clustered the same task before (no
+    /// embedding needed), so that it is stored with it at once; otherwise the call unchanged.
+    /// </summary>
+    public ProcessedCall WithKnownCluster(ProcessedCall call) =>
+        call is { Record.RequestHash: { } hash, TaskKey: not null } && _clusterByHash.TryGetValue(hash, out var clusterId)
+            ? call with { Record = call.Record with { ClusterId = clusterId } }
+            : call;
+
     /// <summary>A call whose bodies could not be read or redacted: what the gateway knows of it, no text.</summary>
     public static ProcessedCall MetadataOnly(CapturedCall call) => new(Metadata(call), null, null, null);
 

@@ -50,11 +50,16 @@ public sealed class CaptureQueue(IOptions<LoopOptions> options, GatewayMetrics m
     /// <summary>Written calls whose task cluster is still to be worked out.</summary>
     internal void ClusterBacklog(int count) => Volatile.Write(ref _clusterBacklog, count);
 
-    /// <summary>A written call left without a task cluster (the clustering backlog was full, or the store failed meanwhile).</summary>
-    internal void Unclustered()
+    /// <summary>Written calls left without a task cluster (the clustering backlog was full, or the store failed meanwhile).</summary>
+    internal void Unclustered(int count)
     {
-        Interlocked.Increment(ref _unclustered);
-        metrics.CaptureRecords.Add(1, new KeyValuePair<string, object?>("outcome", "unclustered"));
+        if (count == 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _unclustered, count);
+        metrics.CaptureRecords.Add(count, new KeyValuePair<string, object?>("outcome", "unclustered"));
     }
 
     internal void Failed(int count)

@@ -12,7 +12,9 @@ namespace SlmGateway.Conversion.Capture;
 /// Writes captured calls to the store in batches, one transaction each, off the request path, on a
 /// thread of the lowest priority. Writing comes first: a call is redacted and stored as soon as it is
 /// taken, and its task cluster (an embedding, the expensive part) is worked out afterwards, while no
-/// call waits to be written, so a burst never costs calls for want of embedding time. A call that
+/// call waits to be written, so a burst never costs calls for want of embedding time. A task this
+/// writer has clustered before is stored with its cluster at once and not held for clustering: agents
+/// resend the same steps, and each held call keeps its parsed request and answer in memory. A call that
 /// cannot be read is stored without its bodies; a record the store refuses is lost alone, not with its
 /// batch. A store that is down fails the batch and pauses the writer; meanwhile the queue fills and
 /// drops, so a store that is down or slow never holds up a request. When the host stops, it keeps
@@ -23,13 +25,15 @@ internal sealed partial class CaptureWriter(
     CaptureQueue queue, CallProcessor processor, TraceStore store, TraceStoreHealth health, ClusterIndex clusters, ShadowSampler shadow,
     IOptionsMonitor<LoopOptions> options, GatewayMetrics metrics, ILogger<CaptureWriter> logger) : BackgroundService, IHostedLifecycleService
 {
-    // Calls written but not yet clustered; beyond this the oldest stay unclustered (counted). Each
+    // Tasks written but not yet clustered; beyond this the oldest stay unclustered (counted). Each
     // holds its parsed request and answer until it is clustered: 8,192 of them held over 300 MB.
-    private const int MaxClusterBacklog = 2048;
+    // Repeats of a waiting task cost only their id, up to MaxClusterBacklogCalls.
+    private const int MaxClusterBacklogTasks = 2048;
+    private const int MaxClusterBacklogCalls = 65_536;
     private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ProbeWhileFailing = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan DrainOnStop = TimeSpan.FromSeconds(5);
-    private readonly Queue<(long Id, ProcessedCall Call)> _unclustered = new();
+    private readonly ClusterBacklog _unclustered = new(MaxClusterBacklogTasks, MaxClusterBacklogCalls);
     private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
 
     /// <summary>Hosted services stop before the server (the reverse of their order): the writer waits for <see cref="StoppedAsync"/>.</summary>
@@ -72,7 +76,7 @@ internal sealed partial class CaptureWriter(
                 {
                     await WriteAvailableAsync(batch, stoppingToken);
                 }
-                else if (_unclustered.Count > 0)
+                else if (_unclustered.Calls > 0)
                 {
                     await ClusterSomeAsync(stoppingToken);
                 }
@@ -172,7 +176,11 @@ internal sealed partial class CaptureWriter(
             }
 
             written++;
-            if (processed[i].TaskKey is not null)
+            if (processed[i].Record.ClusterId is not null)
+            {
+                shadow.Offer(ids[i], processed[i]);
+            }
+            else if (processed[i].TaskKey is not null)
             {
                 // Stored already: clustering and shadow evaluation need the parsed forms, not the JSON text.
                 Remember(ids[i], processed[i] with { Record = processed[i].Record with { RequestJson = null, AnswerJson = null } });
@@ -188,7 +196,7 @@ internal sealed partial class CaptureWriter(
         YieldToRequests();
         try
         {
-            return processor.Process(call);
+            return processor.WithKnownCluster(processor.Process(call));
         }
         catch (Exception ex)
         {
@@ -232,52 +240,42 @@ internal sealed partial class CaptureWriter(
 
     private void Remember(long id, ProcessedCall call)
     {
-        if (_unclustered.Count >= MaxClusterBacklog)
-        {
-            _unclustered.Dequeue();
-            queue.Unclustered();
-        }
-
-        _unclustered.Enqueue((id, call));
-        queue.ClusterBacklog(_unclustered.Count);
+        queue.Unclustered(_unclustered.Add(id, call));
+        queue.ClusterBacklog(_unclustered.Calls);
     }
 
-    /// <summary>Clusters a batch of written calls, stores their clusters and offers them to shadow evaluation.</summary>
+    /// <summary>Clusters a batch of waiting tasks, stores the clusters of their calls and offers each task to shadow evaluation.</summary>
     private async Task ClusterSomeAsync(CancellationToken cancellationToken)
     {
         var size = options.CurrentValue.Capture.BatchSize;
-        var done = new List<(long Id, ProcessedCall Call)>(size);
+        var done = new List<(List<long> Ids, ProcessedCall Call)>(size);
         try
         {
-            while (done.Count < size && queue.Reader.Count == 0 && !cancellationToken.IsCancellationRequested && _unclustered.TryDequeue(out var next))
+            while (done.Count < size && queue.Reader.Count == 0 && !cancellationToken.IsCancellationRequested && _unclustered.TryTake(out var next, out var ids))
             {
                 YieldToRequests();
-                done.Add((next.Id, await processor.ClusterAsync(next.Call, cancellationToken)));
+                done.Add((ids, await processor.ClusterAsync(next, cancellationToken)));
             }
 
-            await store.SetClustersAsync(done.ConvertAll(d => (d.Id, d.Call.Record.ClusterId!.Value)), cancellationToken);
+            await store.SetClustersAsync([.. done.SelectMany(d => d.Ids.Select(id => (id, d.Call.Record.ClusterId!.Value)))], cancellationToken);
             await store.UpdateCentroidsAsync(clusters.TakeMoved(), cancellationToken);
 
             // Only now: a backlog of 0 says that every written call's cluster is in the store.
-            queue.ClusterBacklog(_unclustered.Count);
+            queue.ClusterBacklog(_unclustered.Calls);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            queue.ClusterBacklog(_unclustered.Count);
+            queue.ClusterBacklog(_unclustered.Calls);
             health.Failed(ex.Message);
-            for (var i = 0; i < done.Count; i++)
-            {
-                queue.Unclustered();
-            }
-
-            LogClusteringFailed(logger, done.Count, ex.Message);
+            queue.Unclustered(done.Sum(d => d.Ids.Count));
+            LogClusteringFailed(logger, done.Sum(d => d.Ids.Count), ex.Message);
             await Task.Delay(PauseAfterFailure, cancellationToken);
             return;
         }
 
-        foreach (var (id, call) in done)
+        foreach (var (ids, call) in done)
         {
-            shadow.Offer(id, call);
+            shadow.Offer(ids[0], call);
         }
     }
 
