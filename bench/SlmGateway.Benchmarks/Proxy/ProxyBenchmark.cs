@@ -87,9 +87,9 @@ internal static class ProxyBenchmark
             : (await RuntimeCounters.ReadAsync(GatewayUrl)).Since(runtimeBefore, measured.RequestsPerSecond * options.MeasureSeconds, options.MeasureSeconds);
         var loadRss = child?.RssMiB() ?? double.NaN;
         var streamed = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.MeasureSeconds), stream: true);
-        var capture = target is "gateway" or "gateway-no-local" ? await CaptureKeptAsync() : string.Empty;
         var ttfb = await load.SequentialAsync(options.SequentialRequests, stream: true);
         var sequential = await load.SequentialAsync(options.SequentialRequests, stream: false);
+        var capture = target is "gateway" or "gateway-no-local" ? await CaptureKeptAsync() : string.Empty;
         var warmupSeconds = Array.FindIndex(warmup.PerSecond, count => count >= 0.9 * measured.RequestsPerSecond);
         return new TargetRun(measured, streamed, ttfb, sequential, idleRss, Math.Max(loadRss, child?.RssMiB() ?? double.NaN),
             warmupSeconds < 0 ? options.WarmupSeconds : warmupSeconds + 1, warmup.PerSecond, cpuPerRequest, runtime + capture);
@@ -139,17 +139,32 @@ internal static class ProxyBenchmark
         return folder;
     }
 
-    /// <summary>What capture kept of the calls so far (the load's included): accepted against those it left out or dropped.</summary>
+    /// <summary>
+    /// What capture kept of the calls so far (the load's included), once its writer has caught up (at
+    /// most a minute): accepted against those it left out or dropped, and how many it wrote without
+    /// their task cluster (its clustering backlog overflowed).
+    /// </summary>
     private static async Task<string> CaptureKeptAsync()
     {
         using var client = new HttpClient { BaseAddress = GatewayUrl };
+        var capture = await LoopCaptureAsync(client);
+        for (var second = 0; second < 60 && (capture.GetProperty("waiting").GetInt64() > 0 || capture.GetProperty("clustering").GetInt64() > 0); second++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            capture = await LoopCaptureAsync(client);
+        }
+
+        var (accepted, sampledOut, dropped) = (capture.GetProperty("accepted").GetInt64(), capture.GetProperty("sampled_out").GetInt64(), capture.GetProperty("dropped").GetInt64());
+        return string.Create(CultureInfo.InvariantCulture,
+            $", capture kept {accepted} of {accepted + sampledOut + dropped} calls ({100.0 * accepted / Math.Max(1, accepted + sampledOut + dropped):F1}%; {dropped} dropped; {capture.GetProperty("unclustered").GetInt64()} written without a cluster)");
+    }
+
+    private static async Task<JsonElement> LoopCaptureAsync(HttpClient client)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/loop");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
         using var response = await client.SendAsync(request);
-        var capture = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("capture");
-        var (accepted, sampledOut, dropped) = (capture.GetProperty("accepted").GetInt64(), capture.GetProperty("sampled_out").GetInt64(), capture.GetProperty("dropped").GetInt64());
-        return string.Create(CultureInfo.InvariantCulture,
-            $", capture kept {accepted} of {accepted + sampledOut + dropped} calls ({100.0 * accepted / Math.Max(1, accepted + sampledOut + dropped):F1}%; {dropped} dropped)");
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("capture").Clone();
     }
 
     private static void Report(Dictionary<string, List<TargetRun>> runs)
