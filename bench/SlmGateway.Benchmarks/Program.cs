@@ -19,6 +19,7 @@ return args.FirstOrDefault() switch
     "soak" => await SoakBenchmark.RunAsync(args[1..]),
     "fuzz" => await FuzzBenchmark.RunAsync(args[1..]),
     "redaction-eval" => RedactionEvaluation.Run(args[1..]),
+    "capture-cost" => CaptureCost.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -41,6 +42,7 @@ static int Usage()
                SlmGateway.Benchmarks soak [--minutes 10] [--rate 185]
                SlmGateway.Benchmarks fuzz [--cases 50000] [--seed 1]
                SlmGateway.Benchmarks redaction-eval [--file labelled.jsonl]
+               SlmGateway.Benchmarks capture-cost [--data ../shared/data] [--passes 9]
         """);
     return 2;
 }

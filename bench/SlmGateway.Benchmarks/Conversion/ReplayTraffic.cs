@@ -26,7 +26,8 @@ internal static class ReplayTraffic
 
     public static IEnumerable<ReplayCall> FromDevelopmentData(string data)
     {
-        foreach (var file in Directory.GetFiles(Path.Combine(data, "bfcl"), "BFCL_*.json").Order(StringComparer.Ordinal))
+        // Single-turn files only: a multi-turn conversation names its tool sets instead of listing its tools.
+        foreach (var file in Directory.GetFiles(Path.Combine(data, "bfcl"), "BFCL_*.json").Where(f => !f.Contains("multi_turn", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             var answers = GroundTruth(Path.Combine(data, "bfcl", "possible_answer", Path.GetFileName(file)));
             foreach (var line in File.ReadLines(file).Where(l => l.Length > 0))

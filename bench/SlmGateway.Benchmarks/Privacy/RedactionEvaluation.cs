@@ -1,9 +1,9 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using SlmGateway.Conversion;
-using SlmGateway.Conversion.Capture;
 using SlmGateway.Conversion.Redaction;
 
 namespace SlmGateway.Benchmarks.Privacy;
@@ -72,7 +72,7 @@ internal static class RedactionEvaluation
         return Measurement.Stats.Median(passes);
     }
 
-    /// <summary>The text as a user message and as a tool call's arguments, redacted as capture redacts a call: both results, as text.</summary>
+    /// <summary>The text as a user message and as a tool call's arguments, redacted as capture redacts a request (remembering no text): both results, as text.</summary>
     private static string[] Redacted(PiiRedactor redactor, string text)
     {
         var request = new JsonObject
@@ -90,7 +90,16 @@ internal static class RedactionEvaluation
                     }),
                 }),
         };
-        var redacted = redactor.Redact(JsonTree.Parse(request.ToJsonString()))!;
+        var output = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            if (!new StreamingJsonRedactor(RememberedRedactions.None(redactor.RedactJsonString)).TryRedact(System.Text.Encoding.UTF8.GetBytes(request.ToJsonString()), writer))
+            {
+                throw new InvalidOperationException("A request without repeated names was refused.");
+            }
+        }
+
+        var redacted = JsonNode.Parse(output.WrittenSpan)!;
         var content = (string)redacted["messages"]![0]!["content"]!;
         var arguments = JsonNode.Parse((string)redacted["messages"]![1]!["tool_calls"]![0]!["function"]!["arguments"]!)!;
         return [content, (string)arguments["note"]!];

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -16,28 +17,44 @@ namespace SlmGateway.Conversion.Capture;
 /// Turns a captured call into what is stored: request and answer redacted and a hash of the redacted
 /// task for de-duplication (<see cref="Process"/>, cheap); then the task's cluster, its signature
 /// embedded, joined or started (<see cref="ClusterAsync"/>, an embedding unless the task recurs).
+/// Used by the capture writer's thread alone: it reuses its buffers and remembers the texts it redacted.
 /// </summary>
 internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder, ClusterIndex clusters, TraceStore store, IOptionsMonitor<LoopOptions> options)
 {
     // Identical tasks recur (agents resend the same step): their cluster is remembered instead of embedded again.
     private const int RememberedTasks = 10_000;
+
+    // Texts and their redactions remembered: about 8 MB for a request's strings, 2 MB for signatures.
+    private const int RememberedStringChars = 4 << 20;
+    private const int RememberedSignatureChars = 1 << 20;
+
+    // A buffer that grew past this for one large request is let go rather than kept.
+    private const int KeptBufferBytes = 1 << 20;
+    private static readonly string[] HashedFields = ["messages", "tools", "response_format"];
     private readonly Dictionary<string, long> _clusterByHash = [];
     private readonly CachingEmbedder _systemPrompts = new(embedder);
+    private readonly StreamingJsonRedactor _json = new(new RememberedRedactions(redactor.RedactJsonString, RememberedStringChars));
+    private readonly RememberedRedactions _signatures = new(redactor.Redact, RememberedSignatureChars);
+    private ArrayBufferWriter<byte> _answer = new();
+    private ArrayBufferWriter<byte> _redacted = new();
+    private readonly Utf8JsonWriter _writer = new(Stream.Null);
 
     /// <summary>The stored form of a call, without its cluster (see <see cref="ClusterAsync"/>).</summary>
     public ProcessedCall Process(CapturedCall call)
     {
+        LetGoOfLargeBuffers();
         var chat = call.Chat ?? Parse(call.Request);
         var keepBodies = call.Status < 400 || options.CurrentValue.Capture.KeepFailedBodies;
-        var request = keepBodies && call.Request is not null ? redactor.Redact(JsonTree.Parse(call.Request)) as JsonObject : null;
+        var hasTask = chat?.Messages is { Count: > 0 };
         var answer = call.Status == 200 && call.Response is not null ? AnswerReader.Read(call.Response, call.Stream) : null;
-        var redactedAnswer = keepBodies ? redactor.Redact(answer?.DeepClone()) : null;
+        var redactedAnswer = keepBodies && answer is not null ? RedactAnswer(answer) : null;
+        var request = call.Request is not null && (keepBodies || hasTask) ? Redact(call.Request) : default;
         string? signature = null, hash = null, key = null;
-        if (chat?.Messages is { Count: > 0 })
+        if (hasTask)
         {
-            signature = redactor.Redact(TaskSignature.Of(chat));
-            hash = TaskHash(signature, request ?? redactor.Redact(JsonTree.Parse(call.Request!)) as JsonObject);
-            key = TaskSignature.Key(chat);
+            signature = _signatures.Redact(TaskSignature.Of(chat!));
+            hash = TaskHash(signature, request);
+            key = TaskSignature.Key(chat!);
         }
 
         var record = Metadata(call) with
@@ -45,8 +62,8 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
             RequestHash = hash,
             Tools = chat is null ? null : TaskSignature.ToolNames(chat),
             Signature = signature,
-            RequestJson = request?.ToJsonString(),
-            AnswerJson = redactedAnswer?.ToJsonString(),
+            RequestJson = keepBodies && !request.IsEmpty ? Encoding.UTF8.GetString(request) : null,
+            AnswerJson = redactedAnswer,
         };
         return new ProcessedCall(record, chat, answer, key);
     }
@@ -145,16 +162,88 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
         }
     }
 
-    /// <summary>SHA-256 of the redacted task: messages, tools and response format (not sampling settings or the model).</summary>
-    private static string TaskHash(string signature, JsonObject? request)
+    private void LetGoOfLargeBuffers()
     {
-        var canonical = new StringBuilder(signature);
-        foreach (var field in (string[])["messages", "tools", "response_format"])
+        if (_redacted.Capacity > KeptBufferBytes)
         {
-            canonical.Append('\u001f').Append(request?[field]?.ToJsonString());
+            _redacted = new ArrayBufferWriter<byte>();
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
+        if (_answer.Capacity > KeptBufferBytes)
+        {
+            _answer = new ArrayBufferWriter<byte>();
+        }
+    }
+
+    private string RedactAnswer(JsonObject answer)
+    {
+        _answer.ResetWrittenCount();
+        _writer.Reset(_answer);
+        answer.WriteTo(_writer);
+        _writer.Flush();
+        return Encoding.UTF8.GetString(Redact(_answer.WrittenSpan));
+    }
+
+    /// <summary>
+    /// A JSON object redacted, as JSON, in a buffer that the next call reuses; empty when the JSON is
+    /// not an object (a request of another shape is stored without its body).
+    /// </summary>
+    /// <exception cref="JsonException">The text is not JSON.</exception>
+    private ReadOnlySpan<byte> Redact(ReadOnlySpan<byte> json)
+    {
+        _redacted.ResetWrittenCount();
+        _writer.Reset(_redacted);
+        if (!_json.TryRedact(json, _writer))
+        {
+            _redacted.ResetWrittenCount();
+            _writer.Reset(_redacted);
+            redactor.Redact(JsonTree.Parse(json))?.WriteTo(_writer);
+        }
+
+        _writer.Flush();
+        return _redacted.WrittenSpan is [(byte)'{', ..] written ? written : default;
+    }
+
+    /// <summary>
+    /// SHA-256 of the redacted task: the signature, then the messages, tools and response format as
+    /// JSON, each after a unit separator (not sampling settings or the model).
+    /// </summary>
+    private static string TaskHash(string signature, ReadOnlySpan<byte> request)
+    {
+        var canonical = new ArrayBufferWriter<byte>(Encoding.UTF8.GetMaxByteCount(signature.Length) + request.Length + HashedFields.Length);
+        canonical.Advance(Encoding.UTF8.GetBytes(signature, canonical.GetSpan()));
+        foreach (var field in HashedFields)
+        {
+            canonical.Write("\u001f"u8);
+            canonical.Write(TopLevelValue(request, field));
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(canonical.WrittenSpan));
+    }
+
+    /// <summary>The JSON of a field of an object, as written; empty when the field is absent or null.</summary>
+    private static ReadOnlySpan<byte> TopLevelValue(ReadOnlySpan<byte> json, string name)
+    {
+        if (json.IsEmpty)
+        {
+            return default;
+        }
+
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var wanted = reader.ValueTextEquals(name);
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            if (wanted)
+            {
+                return reader.TokenType == JsonTokenType.Null ? default : json[start..(int)reader.BytesConsumed];
+            }
+        }
+
+        return default;
     }
 }
 

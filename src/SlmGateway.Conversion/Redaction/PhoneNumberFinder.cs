@@ -26,8 +26,13 @@ internal sealed partial class PhoneNumberFinder(IReadOnlyList<string> regions)
     private readonly PhoneNumberUtil _util = PhoneNumberUtil.GetInstance();
 
     /// <summary>Where phone numbers are in <paramref name="text"/>, as (start, length), in order.</summary>
-    public List<(int Start, int Length)> Find(string text)
+    public IReadOnlyList<(int Start, int Length)> Find(string text)
     {
+        if (!Candidate().IsMatch(text))
+        {
+            return [];
+        }
+
         var found = new List<(int Start, int Length)>();
         foreach (Match candidate in Candidate().Matches(text))
         {

@@ -40,11 +40,21 @@ internal sealed partial class PiiRedactor
             text = Apply(rule, text);
         }
 
-        text = Email().Replace(text, "[EMAIL]");
+        // Patterns with a literal that every match holds run only on texts that hold it: the regex
+        // engine finds no anchor in them and tries each word.
+        if (text.Contains('@'))
+        {
+            text = Email().Replace(text, "[EMAIL]");
+        }
+
         text = IbanCandidate().Replace(text, m => Checksums.Iban(m.Value.Replace(" ", string.Empty, StringComparison.Ordinal)) ? "[IBAN]" : m.Value);
         text = CardCandidate().Replace(text, m => IsCard(m.Value) ? "[CARD]" : m.Value);
         text = IPv4().Replace(text, "[IP]");
-        text = IPv6Candidate().Replace(text, m => IsIPv6(m.Value) ? "[IP]" : m.Value);
+        if (text.Contains(':'))
+        {
+            text = IPv6Candidate().Replace(text, m => IsIPv6(m.Value) ? "[IP]" : m.Value);
+        }
+
         text = RedactPhones(text);
         foreach (var (pattern, replacement) in _configured)
         {
@@ -82,7 +92,7 @@ internal sealed partial class PiiRedactor
 
                 return array;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                return JsonValue.Create(RedactString(value.GetValue<string>()));
+                return JsonValue.Create(RedactJsonString(value.GetValue<string>()));
             case JsonValue value when value.GetValueKind() == JsonValueKind.Number && IsCard(value.ToJsonString()):
                 return JsonValue.Create("[CARD]");
             default:
@@ -90,7 +100,8 @@ internal sealed partial class PiiRedactor
         }
     }
 
-    private string RedactString(string text)
+    /// <summary>A string value of a JSON text, redacted: as JSON when it holds JSON (so it stays parseable), else as text.</summary>
+    public string RedactJsonString(string text)
     {
         var trimmed = text.AsSpan().TrimStart();
         if (trimmed.Length > 1 && trimmed[0] is '{' or '[')
@@ -110,7 +121,7 @@ internal sealed partial class PiiRedactor
 
     /// <summary>Replaces what a secret rule finds (the rule's group of each match) with <c>[SECRET]</c>.</summary>
     private static string Apply(SecretRules.Rule rule, string text) =>
-        rule.Pattern.Replace(text, match =>
+        !rule.CanMatch(text) || !rule.Pattern.IsMatch(text) ? text : rule.Pattern.Replace(text, match =>
         {
             var secret = match.Groups[rule.Group];
             if (rule.Check is { } check && !check(secret.Value))
@@ -140,7 +151,14 @@ internal sealed partial class PiiRedactor
         return builder.Append(text, at, text.Length - at).ToString();
     }
 
-    private static bool IsCard(string candidate)
+    /// <summary>Whether a number, as written in JSON, is a card number.</summary>
+    public static bool IsCard(ReadOnlySpan<byte> number)
+    {
+        Span<char> text = stackalloc char[Math.Min(number.Length, 32)];
+        return number.Length <= text.Length && System.Text.Encoding.UTF8.TryGetChars(number, text, out var length) && IsCard(text[..length]);
+    }
+
+    private static bool IsCard(ReadOnlySpan<char> candidate)
     {
         Span<char> digits = stackalloc char[19];
         var count = 0;

@@ -11,16 +11,23 @@ namespace SlmGateway.Conversion.Redaction;
 /// </summary>
 internal static partial class SecretRules
 {
-    /// <summary>One detector: what it finds, and which group of the match is the secret (0: all of it).</summary>
-    public sealed record Rule(string Name, Regex Pattern, int Group = 0, Func<string, bool>? Check = null);
+    /// <summary>
+    /// One detector: what it finds, and which group of the match is the secret (0: all of it);
+    /// <paramref name="Needs"/>, text every match contains, lets a text without it skip the pattern,
+    /// whose engine would otherwise try it at every word.
+    /// </summary>
+    public sealed record Rule(string Name, Regex Pattern, int Group = 0, Func<string, bool>? Check = null, string? Needs = null)
+    {
+        public bool CanMatch(string text) => Needs is null || text.Contains(Needs, StringComparison.Ordinal);
+    }
 
     private const double MinimumEntropy = 3.0;
 
     public static readonly Rule[] All =
     [
         new("private-key-block", PrivateKeyBlock()),
-        new("url-password", UrlPassword(), Group: 2),
-        new("connection-string-password", ConnectionStringPassword(), Group: 2),
+        new("url-password", UrlPassword(), Group: 2, Needs: "://"),
+        new("connection-string-password", ConnectionStringPassword(), Group: 2, Needs: "="),
         new("aws-secret-access-key", AwsSecretNearItsName(), Group: 2, Check: HighEntropy),
         new("aws-access-key-id", AwsAccessKeyId()),
         new("provider-api-key", ProviderKey()),

@@ -10,6 +10,10 @@ namespace SlmGateway.Conversion.Store;
 /// </summary>
 internal sealed class TraceStore : IDisposable
 {
+    // The parameters of a captured call's insert, in the order of its columns.
+    private static readonly string[] CaptureColumns =
+        ["at", "key", "model", "route", "reason", "status", "latency", "input", "output", "confidence", "stream", "hash", "cluster", "tools", "signature", "request", "answer", "training", "asked"];
+
     private readonly Lazy<SqlDialect> _dialect;
     private readonly SemaphoreSlim _schema = new(1, 1);
     private bool _created;
@@ -25,26 +29,33 @@ internal sealed class TraceStore : IDisposable
 
     public string Kind { get; }
 
+    /// <summary>Inserts the records in one transaction, with one statement bound again for each record.</summary>
     public async Task InsertCapturesAsync(IReadOnlyList<CaptureRecord> records, long[] ids, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = Command(connection, """
+            INSERT INTO slmgw_captures (created_at, key_id, model, route, reason, status, latency_ms, input_tokens, output_tokens,
+                confidence, stream, request_hash, cluster_id, tools, signature, request_json, answer_json, allow_training, model_asked)
+            VALUES (@at, @key, @model, @route, @reason, @status, @latency, @input, @output, @confidence, @stream, @hash, @cluster,
+                @tools, @signature, @request, @answer, @training, @asked)
+            RETURNING id
+            """,
+            [.. CaptureColumns.Select(name => (name, (object?)null))]);
+        command.Transaction = transaction;
         for (var i = 0; i < records.Count; i++)
         {
             var r = records[i];
-            await using var command = Command(connection, """
-                INSERT INTO slmgw_captures (created_at, key_id, model, route, reason, status, latency_ms, input_tokens, output_tokens,
-                    confidence, stream, request_hash, cluster_id, tools, signature, request_json, answer_json, allow_training, model_asked)
-                VALUES (@at, @key, @model, @route, @reason, @status, @latency, @input, @output, @confidence, @stream, @hash, @cluster,
-                    @tools, @signature, @request, @answer, @training, @asked)
-                RETURNING id
-                """,
-                ("at", r.CreatedAtMs), ("key", r.KeyId), ("model", r.Model), ("route", r.Route), ("reason", r.Reason), ("status", r.Status),
-                ("latency", r.LatencyMs), ("input", r.InputTokens), ("output", r.OutputTokens), ("confidence", r.Confidence),
-                ("stream", r.Stream ? 1 : 0), ("hash", r.RequestHash), ("cluster", r.ClusterId), ("tools", r.Tools),
-                ("signature", r.Signature), ("request", r.RequestJson), ("answer", r.AnswerJson), ("training", r.AllowTraining ? 1 : 0),
-                ("asked", r.ModelAsked));
-            command.Transaction = transaction;
+            object?[] values =
+            [
+                r.CreatedAtMs, r.KeyId, r.Model, r.Route, r.Reason, r.Status, r.LatencyMs, r.InputTokens, r.OutputTokens, r.Confidence,
+                r.Stream ? 1 : 0, r.RequestHash, r.ClusterId, r.Tools, r.Signature, r.RequestJson, r.AnswerJson, r.AllowTraining ? 1 : 0, r.ModelAsked,
+            ];
+            for (var p = 0; p < values.Length; p++)
+            {
+                Bind(command.Parameters[p], values[p]);
+            }
+
             ids[i] = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
 
@@ -400,22 +411,29 @@ internal sealed class TraceStore : IDisposable
         {
             var parameter = command.CreateParameter();
             parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            if (value is null)
-            {
-                // PostgreSQL must know a null's type, for the column it fills or the comparison it is in.
-                parameter.DbType = name switch
-                {
-                    "input" or "output" or "cluster" or "before" => System.Data.DbType.Int64,
-                    "confidence" => System.Data.DbType.Double,
-                    _ => System.Data.DbType.String,
-                };
-            }
-
+            Bind(parameter, value);
             command.Parameters.Add(parameter);
         }
 
         return command;
+    }
+
+    private static void Bind(DbParameter parameter, object? value)
+    {
+        parameter.Value = value ?? DBNull.Value;
+        if (value is not null)
+        {
+            parameter.ResetDbType();
+            return;
+        }
+
+        // PostgreSQL must know a null's type, for the column it fills or the comparison it is in.
+        parameter.DbType = parameter.ParameterName switch
+        {
+            "input" or "output" or "cluster" or "before" => System.Data.DbType.Int64,
+            "confidence" => System.Data.DbType.Double,
+            _ => System.Data.DbType.String,
+        };
     }
 
     private static byte[] Bytes(float[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
