@@ -82,7 +82,7 @@ public sealed class CapturedRequestRedactionTests
     public void ARememberedText_IsRedactedOnce_AndAFullMemoryStartsOver()
     {
         var redactions = 0;
-        var remembered = new RememberedRedactions(text => { redactions++; return text.ToUpperInvariant(); }, maxChars: 20);
+        var remembered = new RememberedRedactions(text => { redactions++; return text.ToUpperInvariant(); }, maxChars: 20, TimeSpan.FromMinutes(5));
 
         Assert.Equal("ABCDE", remembered.Redact("abcde"));
         Assert.Equal("ABCDE", remembered.Redact("abcde"));
@@ -91,6 +91,26 @@ public sealed class CapturedRequestRedactionTests
         Assert.Equal("FGHIJ", remembered.Redact("fghij"));
         Assert.Equal("KLMNO", remembered.Redact("klmno"));
         Assert.Equal("ABCDE", remembered.Redact("abcde"));
+        Assert.Equal(4, redactions);
+    }
+
+    [Fact]
+    public void NoTextIsRemembered_LongerThanItsAgeLimit()
+    {
+        var redactions = 0;
+        var time = new ManualTime();
+        var remembered = new RememberedRedactions(text => { redactions++; return text.ToUpperInvariant(); }, maxChars: 1000, TimeSpan.FromMinutes(5), time);
+
+        remembered.Redact("abcde");
+        time.Advance(TimeSpan.FromMinutes(4));
+        remembered.Redact("fghij");
+        remembered.Redact("abcde");
+        Assert.Equal(2, redactions);
+
+        // The oldest text is now over 5 minutes old: all are forgotten together, the newer one too.
+        time.Advance(TimeSpan.FromMinutes(2));
+        remembered.Redact("fghij");
+        remembered.Redact("abcde");
         Assert.Equal(4, redactions);
     }
 

@@ -24,17 +24,19 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
     // Identical tasks recur (agents resend the same step): their cluster is remembered instead of embedded again.
     private const int RememberedTasks = 10_000;
 
-    // Texts and their redactions remembered: about 8 MB for a request's strings, 2 MB for signatures.
+    // Texts and their redactions remembered: about 8 MB for a request's strings, 2 MB for signatures,
+    // none of them longer than a few minutes (an agent's steps follow each other within seconds).
     private const int RememberedStringChars = 4 << 20;
     private const int RememberedSignatureChars = 1 << 20;
+    private static readonly TimeSpan RememberedFor = TimeSpan.FromMinutes(5);
 
     // A buffer that grew past this for one large request is let go rather than kept.
     private const int KeptBufferBytes = 1 << 20;
     private static readonly string[] HashedFields = ["messages", "tools", "response_format"];
     private readonly Dictionary<string, long> _clusterByHash = [];
     private readonly CachingEmbedder _systemPrompts = new(embedder);
-    private readonly StreamingJsonRedactor _json = new(new RememberedRedactions(redactor.RedactJsonString, RememberedStringChars));
-    private readonly RememberedRedactions _signatures = new(redactor.Redact, RememberedSignatureChars);
+    private readonly StreamingJsonRedactor _json = new(new RememberedRedactions(redactor.RedactJsonString, RememberedStringChars, RememberedFor));
+    private readonly RememberedRedactions _signatures = new(redactor.Redact, RememberedSignatureChars, RememberedFor);
     private ArrayBufferWriter<byte> _answer = new();
     private ArrayBufferWriter<byte> _redacted = new();
     private readonly Utf8JsonWriter _writer = new(Stream.Null);
