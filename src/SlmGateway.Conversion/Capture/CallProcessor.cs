@@ -38,6 +38,7 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
     private readonly StreamingJsonRedactor _json = new(new RememberedRedactions(redactor.RedactJsonString, RememberedStringChars, RememberedFor));
     private readonly RememberedRedactions _signatures = new(redactor.Redact, RememberedSignatureChars, RememberedFor);
     private ArrayBufferWriter<byte> _answer = new();
+    private ArrayBufferWriter<byte> _canonical = new();
     private ArrayBufferWriter<byte> _redacted = new();
     private readonly Utf8JsonWriter _writer = new(Stream.Null);
 
@@ -175,6 +176,11 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
         {
             _answer = new ArrayBufferWriter<byte>();
         }
+
+        if (_canonical.Capacity > KeptBufferBytes)
+        {
+            _canonical = new ArrayBufferWriter<byte>();
+        }
     }
 
     private string RedactAnswer(JsonObject answer)
@@ -210,17 +216,19 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
     /// SHA-256 of the redacted task: the signature, then the messages, tools and response format as
     /// JSON, each after a unit separator (not sampling settings or the model).
     /// </summary>
-    private static string TaskHash(string signature, ReadOnlySpan<byte> request)
+    private string TaskHash(string signature, ReadOnlySpan<byte> request)
     {
-        var canonical = new ArrayBufferWriter<byte>(Encoding.UTF8.GetMaxByteCount(signature.Length) + request.Length + HashedFields.Length);
-        canonical.Advance(Encoding.UTF8.GetBytes(signature, canonical.GetSpan()));
+        _canonical.ResetWrittenCount();
+        _canonical.Advance(Encoding.UTF8.GetBytes(signature, _canonical.GetSpan(Encoding.UTF8.GetMaxByteCount(signature.Length))));
         foreach (var field in HashedFields)
         {
-            canonical.Write("\u001f"u8);
-            canonical.Write(TopLevelValue(request, field));
+            _canonical.Write("\u001f"u8);
+            _canonical.Write(TopLevelValue(request, field));
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(canonical.WrittenSpan));
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(_canonical.WrittenSpan, hash);
+        return Convert.ToHexStringLower(hash);
     }
 
     /// <summary>The JSON of a field of an object, as written; empty when the field is absent or null.</summary>
