@@ -17,12 +17,18 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
 {
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(200);
     private const int MaxPendingChars = 16 * 1024 * 1024;
+    private const int MinFreeBytes = 8;
     private readonly ITextFormatter _formatter;
     private readonly Stream _output;
     private readonly Lock _lock = new();
     private readonly Lock _flushLock = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _flushing;
+
+    // Text is encoded and written 64 KB at a time: 4 KB at a time (1,365 characters, the worst case
+    // of UTF-8) cost one write call for every four requests logged under load.
+    private readonly byte[] _bytes = new byte[64 * 1024];
+    private readonly Encoder _encoder = Encoding.UTF8.GetEncoder();
     private StringWriter _pending = new();
     private StringWriter _writing = new();
     private long _dropped;
@@ -110,11 +116,7 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
 
         try
         {
-            foreach (var chunk in text.GetChunks())
-            {
-                WriteUtf8(chunk.Span);
-            }
-
+            WriteUtf8(text);
             _output.Flush();
         }
         catch (IOException)
@@ -127,21 +129,41 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
         }
     }
 
-    private void WriteUtf8(ReadOnlySpan<char> chars)
+    /// <summary>
+    /// Encodes the text as UTF-8 into the buffer and writes it out whenever the buffer is full. One
+    /// encoder for all of the text: a surrogate pair can straddle two of the builder's chunks.
+    /// </summary>
+    private void WriteUtf8(StringBuilder text)
     {
-        Span<byte> buffer = stackalloc byte[4096];
-        var encoder = Encoding.UTF8;
-        while (!chars.IsEmpty)
+        // A write that failed may have left half a pair behind.
+        _encoder.Reset();
+        var filled = 0;
+        foreach (var chunk in text.GetChunks())
         {
-            var take = Math.Min(chars.Length, buffer.Length / 3);
-            if (take < chars.Length && char.IsHighSurrogate(chars[take - 1]))
+            var chars = chunk.Span;
+            while (!chars.IsEmpty)
             {
-                take--;
+                filled = MakeRoom(filled);
+                _encoder.Convert(chars, _bytes.AsSpan(filled), flush: false, out var used, out var written, out _);
+                filled += written;
+                chars = chars[used..];
             }
-
-            var written = encoder.GetBytes(chars[..take], buffer);
-            _output.Write(buffer[..written]);
-            chars = chars[take..];
         }
+
+        filled = MakeRoom(filled);
+        _encoder.Convert([], _bytes.AsSpan(filled), flush: true, out _, out var last, out _);
+        _output.Write(_bytes, 0, filled + last);
+    }
+
+    /// <summary>Writes the buffer out when it has no room left for a character and a held half of a pair.</summary>
+    private int MakeRoom(int filled)
+    {
+        if (_bytes.Length - filled >= MinFreeBytes)
+        {
+            return filled;
+        }
+
+        _output.Write(_bytes, 0, filled);
+        return 0;
     }
 }

@@ -49,6 +49,26 @@ public sealed class RequestLogTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task TextOutsideTheBasicPlane_SurvivesBeingWrittenInPieces()
+    {
+        await using var gateway = await GatewayProcess.StartAsync("--SlmGateway:Logging:Json=true");
+        using var client = new HttpClient { BaseAddress = gateway.BaseAddress };
+        // Each path is 600 UTF-16 units of surrogate pairs; the events of 120 of them are buffered and
+        // written in pieces, and a piece that ended between the two halves of a pair left replacement
+        // characters in the output (three events of 120 when this test was written).
+        var paths = Enumerable.Range(0, 120).Select(i => $"/v1/{i}/{string.Concat(Enumerable.Repeat("😀", 300))}").ToList();
+
+        foreach (var path in paths)
+        {
+            using var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        var events = await RequestEventsAsync(gateway, paths.Count);
+        Assert.Equal(paths.Order(StringComparer.Ordinal), events.Select(e => e.GetProperty("RequestPath").GetString()!).Order(StringComparer.Ordinal));
+    }
+
     /// <summary>The events of requests to <c>/v1</c> the gateway has printed, once there are <paramref name="count"/> (output is written every 200 ms).</summary>
     private static async Task<List<JsonElement>> RequestEventsAsync(RunningGateway gateway, int count)
     {
