@@ -17,7 +17,8 @@ namespace SlmGateway.Conversion.Capture;
 /// Turns a captured call into what is stored: request and answer redacted and a hash of the redacted
 /// task for de-duplication (<see cref="Process"/>, cheap); then the task's cluster, its signature
 /// embedded, joined or started (<see cref="ClusterAsync"/>, an embedding unless the task recurs).
-/// Used by the capture writer's thread alone: it reuses its buffers and remembers the texts it redacted.
+/// Used by the capture writer alone, one call at a time (its clustering on a thread of its own): it
+/// reuses its buffers and remembers the texts it redacted.
 /// </summary>
 internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder, ClusterIndex clusters, TraceStore store, IOptionsMonitor<LoopOptions> options)
 {

@@ -10,7 +10,9 @@ namespace SlmGateway.Conversion.Capture;
 
 /// <summary>
 /// Writes captured calls to the store in batches, one transaction each, off the request path, on a
-/// thread of the lowest priority. Writing comes first: a call is redacted and stored as soon as it is
+/// thread of its own: at the normal policy while <c>MaxCallsPerSecond</c> bounds its work (read at
+/// start), at the idle policy without that cap. Embeddings for task clusters, whose number no cap
+/// bounds, run on a second thread at the idle policy. Writing comes first: a call is redacted and stored as soon as it is
 /// taken, and its task cluster (an embedding, the expensive part) is worked out afterwards, while no
 /// call waits to be written, so a burst never costs calls for want of embedding time. A task this
 /// writer has clustered before is stored with its cluster at once and not held for clustering: agents
@@ -41,8 +43,8 @@ internal sealed partial class CaptureWriter(
 
     /// <summary>
     /// Every hosted service has stopped, the server too: no call is still to come, so the queue is
-    /// drained now. The wait is bounded: the writer's thread runs at the lowest priority, and on a
-    /// machine busy with other work an embedding it has begun can take long; calls are written before
+    /// drained now. The wait is bounded: on a machine busy with other work an embedding begun at the
+    /// idle policy can take long; calls are written before
     /// they are clustered, so what such a wait would save is clustering, not calls.
     /// </summary>
     public async Task StoppedAsync(CancellationToken cancellationToken)
@@ -62,10 +64,15 @@ internal sealed partial class CaptureWriter(
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        BackgroundThread.RunAsync("slmgw-capture", () => SupervisedLoop.RunAsync("capture", WriteUntilStoppedAsync, metrics, logger, stoppingToken), stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var clustering = new IdleWorker("slmgw-cluster", stoppingToken);
+        var priority = options.CurrentValue.Capture.MaxCallsPerSecond > 0 ? BackgroundPriority.Normal : BackgroundPriority.Idle;
+        return BackgroundThread.RunAsync(
+            "slmgw-capture", priority, () => SupervisedLoop.RunAsync("capture", token => WriteUntilStoppedAsync(clustering, token), metrics, logger, stoppingToken), stoppingToken);
+    }
 
-    private async Task WriteUntilStoppedAsync(CancellationToken stoppingToken)
+    private async Task WriteUntilStoppedAsync(IdleWorker clustering, CancellationToken stoppingToken)
     {
         var batch = new List<CapturedCall>();
         try
@@ -78,7 +85,7 @@ internal sealed partial class CaptureWriter(
                 }
                 else if (_unclustered.Calls > 0)
                 {
-                    await ClusterSomeAsync(stoppingToken);
+                    await ClusterSomeAsync(clustering, stoppingToken);
                 }
                 else if (health.Error is not null)
                 {
@@ -245,7 +252,7 @@ internal sealed partial class CaptureWriter(
     }
 
     /// <summary>Clusters a batch of waiting tasks, stores the clusters of their calls and offers each task to shadow evaluation.</summary>
-    private async Task ClusterSomeAsync(CancellationToken cancellationToken)
+    private async Task ClusterSomeAsync(IdleWorker clustering, CancellationToken cancellationToken)
     {
         var size = options.CurrentValue.Capture.BatchSize;
         var done = new List<(List<long> Ids, ProcessedCall Call)>(size);
@@ -253,8 +260,7 @@ internal sealed partial class CaptureWriter(
         {
             while (done.Count < size && queue.Reader.Count == 0 && !cancellationToken.IsCancellationRequested && _unclustered.TryTake(out var next, out var ids))
             {
-                YieldToRequests();
-                done.Add((ids, await processor.ClusterAsync(next, cancellationToken)));
+                done.Add((ids, await clustering.RunAsync(() => processor.ClusterAsync(next, cancellationToken), cancellationToken)));
             }
 
             await store.SetClustersAsync([.. done.SelectMany(d => d.Ids.Select(id => (id, d.Call.Record.ClusterId!.Value)))], cancellationToken);
@@ -280,8 +286,8 @@ internal sealed partial class CaptureWriter(
     }
 
     /// <summary>
-    /// Hands the core to any runnable request thread between calls. The scheduler preempts this
-    /// idle-priority thread when a request thread wakes, but not for one that gave the core away
+    /// Hands the core to any runnable request thread between calls. At the idle policy the scheduler
+    /// preempts this thread when a request thread wakes, but not for one that gave the core away
     /// with a yield while spinning (the thread pool's and SpinWait's do): that one waited for the
     /// next scheduler tick, up to 4 ms (one-at-a-time p99 after saturation, capture on).
     /// </summary>

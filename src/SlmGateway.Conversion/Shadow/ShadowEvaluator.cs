@@ -22,7 +22,7 @@ internal sealed partial class ShadowEvaluator(
     private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(30);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        BackgroundThread.RunAsync("slmgw-shadow", () => SupervisedLoop.RunAsync("shadow", EvaluateUntilStoppedAsync, metrics, logger, stoppingToken), stoppingToken);
+        BackgroundThread.RunAsync("slmgw-shadow", BackgroundPriority.Idle, () => SupervisedLoop.RunAsync("shadow", EvaluateUntilStoppedAsync, metrics, logger, stoppingToken), stoppingToken);
 
     private async Task EvaluateUntilStoppedAsync(CancellationToken stoppingToken)
     {

@@ -1,0 +1,66 @@
+namespace SlmGateway.Conversion.Tests;
+
+public sealed class BackgroundThreadTests
+{
+    private const int SchedOther = 0;
+    private const int SchedIdle = 5;
+
+    [Fact]
+    public async Task NormalThread_HandsWorkToItsIdleWorker_AndGetsTheResultBackOnItsOwnPolicy()
+    {
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var worker = new IdleWorker("test-idle", stopping.Token);
+        var seen = new List<(string Where, int Thread, int Policy)>();
+
+        await BackgroundThread.RunAsync(
+            "test-normal",
+            BackgroundPriority.Normal,
+            async () =>
+            {
+                seen.Add(("before", Environment.CurrentManagedThreadId, PolicyOfThisThread()));
+                var handed = await worker.RunAsync(() => Task.FromResult((Environment.CurrentManagedThreadId, PolicyOfThisThread())), stopping.Token);
+                seen.Add(("idle worker", handed.Item1, handed.Item2));
+                seen.Add(("after", Environment.CurrentManagedThreadId, PolicyOfThisThread()));
+            },
+            stopping.Token);
+
+        Assert.Equal([("before", SchedOther), ("idle worker", SchedIdle), ("after", SchedOther)], seen.Select(s => (s.Where, s.Policy)));
+        Assert.Equal(seen[0].Thread, seen[2].Thread);
+        Assert.NotEqual(seen[0].Thread, seen[1].Thread);
+        await stopping.CancelAsync();
+    }
+
+    [Fact]
+    public async Task IdleWorker_PassesTheWorksFailureToWhoHandedItIn_AndKeepsWorking()
+    {
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var worker = new IdleWorker("test-idle", stopping.Token);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.RunAsync<int>(() => throw new InvalidOperationException("bad task"), stopping.Token));
+
+        Assert.Equal("bad task", failure.Message);
+        Assert.Equal(42, await worker.RunAsync(() => Task.FromResult(42), stopping.Token));
+        await stopping.CancelAsync();
+    }
+
+    [Fact]
+    public async Task IdleWorker_Stopped_ReleasesWhoWaits()
+    {
+        using var stopping = new CancellationTokenSource();
+        var worker = new IdleWorker("test-idle", stopping.Token);
+        var never = new TaskCompletionSource<int>();
+        var waiting = worker.RunAsync(() => never.Task, stopping.Token);
+
+        await stopping.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>The scheduling policy of the calling thread: field 41 of its <c>stat</c>.</summary>
+    private static int PolicyOfThisThread()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var afterName = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(afterName[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
