@@ -4,24 +4,25 @@ namespace SlmGateway.Conversion;
 
 /// <summary>
 /// Runs work handed to it, one piece at a time, on a <see cref="BackgroundThread"/> of the idle
-/// policy, for a loop at the normal policy whose work is bounded except for this part.
+/// policy, for a loop at the normal policy whose work is bounded except for this part. The work is
+/// synchronous, so that none of the caller's continuations comes to run at the idle policy.
 /// </summary>
 internal sealed class IdleWorker
 {
-    private readonly Channel<Func<Task>> _work = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
 
     public IdleWorker(string name, CancellationToken stopping) =>
         _ = BackgroundThread.RunAsync(name, BackgroundPriority.Idle, () => RunHandedWorkAsync(stopping), stopping);
 
-    public async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    public async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _work.Writer.WriteAsync(
-            async () =>
+            () =>
             {
                 try
                 {
-                    done.SetResult(await work());
+                    done.SetResult(work());
                 }
                 catch (Exception ex)
                 {
@@ -38,7 +39,7 @@ internal sealed class IdleWorker
         {
             await foreach (var work in _work.Reader.ReadAllAsync(stopping))
             {
-                await work();
+                work();
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -18,7 +18,7 @@ public sealed class BackgroundThreadTests
             async () =>
             {
                 seen.Add(("before", Environment.CurrentManagedThreadId, PolicyOfThisThread()));
-                var handed = await worker.RunAsync(() => Task.FromResult((Environment.CurrentManagedThreadId, PolicyOfThisThread())), stopping.Token);
+                var handed = await worker.RunAsync(() => (Environment.CurrentManagedThreadId, PolicyOfThisThread()), stopping.Token);
                 seen.Add(("idle worker", handed.Item1, handed.Item2));
                 seen.Add(("after", Environment.CurrentManagedThreadId, PolicyOfThisThread()));
             },
@@ -39,7 +39,7 @@ public sealed class BackgroundThreadTests
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.RunAsync<int>(() => throw new InvalidOperationException("bad task"), stopping.Token));
 
         Assert.Equal("bad task", failure.Message);
-        Assert.Equal(42, await worker.RunAsync(() => Task.FromResult(42), stopping.Token));
+        Assert.Equal(42, await worker.RunAsync(() => 42, stopping.Token));
         await stopping.CancelAsync();
     }
 
@@ -48,12 +48,13 @@ public sealed class BackgroundThreadTests
     {
         using var stopping = new CancellationTokenSource();
         var worker = new IdleWorker("test-idle", stopping.Token);
-        var never = new TaskCompletionSource<int>();
-        var waiting = worker.RunAsync(() => never.Task, stopping.Token);
+        using var held = new ManualResetEventSlim();
+        var waiting = worker.RunAsync(() => held.Wait(TimeSpan.FromMinutes(1)), stopping.Token);
 
         await stopping.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        held.Set();
     }
 
     /// <summary>The scheduling policy of the calling thread: field 41 of its <c>stat</c>.</summary>

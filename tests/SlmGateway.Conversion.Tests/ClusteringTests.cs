@@ -38,6 +38,7 @@ public sealed class ClusteringTests : IDisposable
         {
             var processed = await processor.ClusterAsync(
                 processor.Process(new CapturedCall(DateTimeOffset.UtcNow, null, "gpt-4o-mini", "remote", "explicit_model", 200, 10, 5, 3, null, false, Encoding.UTF8.GetBytes(request), null)),
+                EmbedHere,
                 CancellationToken.None);
             assigned.Add((family, processed.Record.ClusterId!.Value, processed.Record));
         }
@@ -67,7 +68,7 @@ public sealed class ClusteringTests : IDisposable
             Encoding.UTF8.GetBytes($$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{text}}"}]}"""), null);
 
         Assert.Null(processor.WithKnownCluster(processor.Process(Call("Where is order 1234?"))).Record.ClusterId);
-        var first = await processor.ClusterAsync(processor.Process(Call("Where is order 1234?")), CancellationToken.None);
+        var first = await processor.ClusterAsync(processor.Process(Call("Where is order 1234?")), EmbedHere, CancellationToken.None);
 
         var again = processor.WithKnownCluster(processor.Process(Call("Where is order 1234?")));
         var other = processor.WithKnownCluster(processor.Process(Call("Summarise this email for me: the meeting moved to Friday.")));
@@ -76,6 +77,8 @@ public sealed class ClusteringTests : IDisposable
         Assert.Equal(first.Record.ClusterId, again.Record.ClusterId);
         Assert.Null(other.Record.ClusterId);
     }
+
+    private static Task<float[]> EmbedHere(Func<float[]> embed) => Task.FromResult(embed());
 
     public void Dispose()
     {

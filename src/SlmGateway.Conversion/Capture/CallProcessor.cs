@@ -17,8 +17,8 @@ namespace SlmGateway.Conversion.Capture;
 /// Turns a captured call into what is stored: request and answer redacted and a hash of the redacted
 /// task for de-duplication (<see cref="Process"/>, cheap); then the task's cluster, its signature
 /// embedded, joined or started (<see cref="ClusterAsync"/>, an embedding unless the task recurs).
-/// Used by the capture writer alone, one call at a time (its clustering on a thread of its own): it
-/// reuses its buffers and remembers the texts it redacted.
+/// Used by the capture writer alone, one call at a time: it reuses its buffers and remembers the
+/// texts it redacted. Only the embedding may run elsewhere (the writer hands it to a thread of its own).
 /// </summary>
 internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder, ClusterIndex clusters, TraceStore store, IOptionsMonitor<LoopOptions> options)
 {
@@ -91,15 +91,19 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
         clusters.Load(await store.ClustersAsync(cancellationToken));
     }
 
-    /// <summary>The call with the task cluster it belongs to (joined or started); unchanged for a call without a task.</summary>
-    public async Task<ProcessedCall> ClusterAsync(ProcessedCall call, CancellationToken cancellationToken)
+    /// <summary>
+    /// The call with the task cluster it belongs to (joined or started); unchanged for a call without
+    /// a task. An embedding it needs is computed by <paramref name="embedAsync"/>, which runs the
+    /// function it is given where the caller wants that work done.
+    /// </summary>
+    public async Task<ProcessedCall> ClusterAsync(ProcessedCall call, Func<Func<float[]>, Task<float[]>> embedAsync, CancellationToken cancellationToken)
     {
         if (call.Record is not { RequestHash: { } hash, Signature: { } signature } || call.TaskKey is not { } key)
         {
             return call;
         }
 
-        var clusterId = await ClusterOfAsync(hash, key, signature, call.Record.CreatedAtMs, cancellationToken);
+        var clusterId = await ClusterOfAsync(hash, key, signature, call.Record.CreatedAtMs, embedAsync, cancellationToken);
         return call with { Record = call.Record with { ClusterId = clusterId } };
     }
 
@@ -107,14 +111,15 @@ internal sealed class CallProcessor(PiiRedactor redactor, ITextEmbedder embedder
         call.At.ToUnixTimeMilliseconds(), call.KeyId, call.Model, call.Route, call.Reason, call.Status, call.LatencyMs, call.InputTokens,
         call.OutputTokens, call.Confidence, call.Stream, null, null, null, null, null, null) { AllowTraining = call.AllowTraining, ModelAsked = call.Chat?.Model };
 
-    private async Task<long> ClusterOfAsync(string hash, string key, string signature, long atMs, CancellationToken cancellationToken)
+    private async Task<long> ClusterOfAsync(
+        string hash, string key, string signature, long atMs, Func<Func<float[]>, Task<float[]>> embedAsync, CancellationToken cancellationToken)
     {
         if (_clusterByHash.TryGetValue(hash, out var known))
         {
             return known;
         }
 
-        var embedding = TaskSignature.Embed(embedder, signature, _systemPrompts);
+        var embedding = await embedAsync(() => TaskSignature.Embed(embedder, signature, _systemPrompts));
         var nearest = clusters.Nearest(key, embedding);
         if (nearest is null)
         {

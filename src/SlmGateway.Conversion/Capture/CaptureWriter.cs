@@ -12,9 +12,10 @@ namespace SlmGateway.Conversion.Capture;
 /// Writes captured calls to the store in batches, one transaction each, off the request path, on a
 /// thread of its own: at the normal policy while <c>MaxCallsPerSecond</c> bounds its work (read at
 /// start), at the idle policy without that cap. Embeddings for task clusters, whose number no cap
-/// bounds, run on a second thread at the idle policy. Writing comes first: a call is redacted and stored as soon as it is
-/// taken, and its task cluster (an embedding, the expensive part) is worked out afterwards, while no
-/// call waits to be written, so a burst never costs calls for want of embedding time. A task this
+/// bounds, run on a second thread at the idle policy. Writing comes first: a call is redacted and
+/// stored as soon as it is taken, and its task cluster (an embedding, the expensive part) is worked
+/// out afterwards, while no call waits to be written; calls that come while an embedding waits for
+/// an idle core are written meanwhile, so a burst never costs calls for want of embedding time. A task this
 /// writer has clustered before is stored with its cluster at once and not held for clustering: agents
 /// resend the same steps, and each held call keeps its parsed request and answer in memory. A call that
 /// cannot be read is stored without its bodies; a record the store refuses is lost alone, not with its
@@ -85,7 +86,7 @@ internal sealed partial class CaptureWriter(
                 }
                 else if (_unclustered.Calls > 0)
                 {
-                    await ClusterSomeAsync(clustering, stoppingToken);
+                    await ClusterSomeAsync(clustering, batch, stoppingToken);
                 }
                 else if (health.Error is not null)
                 {
@@ -252,7 +253,7 @@ internal sealed partial class CaptureWriter(
     }
 
     /// <summary>Clusters a batch of waiting tasks, stores the clusters of their calls and offers each task to shadow evaluation.</summary>
-    private async Task ClusterSomeAsync(IdleWorker clustering, CancellationToken cancellationToken)
+    private async Task ClusterSomeAsync(IdleWorker clustering, List<CapturedCall> batch, CancellationToken cancellationToken)
     {
         var size = options.CurrentValue.Capture.BatchSize;
         var done = new List<(List<long> Ids, ProcessedCall Call)>(size);
@@ -260,7 +261,7 @@ internal sealed partial class CaptureWriter(
         {
             while (done.Count < size && queue.Reader.Count == 0 && !cancellationToken.IsCancellationRequested && _unclustered.TryTake(out var next, out var ids))
             {
-                done.Add((ids, await clustering.RunAsync(() => processor.ClusterAsync(next, cancellationToken), cancellationToken)));
+                done.Add((ids, await processor.ClusterAsync(next, embed => EmbedWhileWritingAsync(clustering, embed, batch, cancellationToken), cancellationToken)));
             }
 
             await store.SetClustersAsync([.. done.SelectMany(d => d.Ids.Select(id => (id, d.Call.Record.ClusterId!.Value)))], cancellationToken);
@@ -283,6 +284,27 @@ internal sealed partial class CaptureWriter(
         {
             shadow.Offer(ids[0], call);
         }
+    }
+
+    /// <summary>
+    /// Embeds on the idle-policy thread and, while that waits for a core (at saturation it gets none),
+    /// writes the calls that come: otherwise the queue would fill and drop behind one embedding.
+    /// </summary>
+    private async Task<float[]> EmbedWhileWritingAsync(IdleWorker clustering, Func<float[]> embed, List<CapturedCall> batch, CancellationToken cancellationToken)
+    {
+        var embedding = clustering.RunAsync(embed, cancellationToken);
+        while (!embedding.IsCompleted)
+        {
+            var callsCame = queue.Reader.WaitToReadAsync(cancellationToken).AsTask();
+            if (await Task.WhenAny(embedding, callsCame) == callsCame && !await callsCame)
+            {
+                break;
+            }
+
+            await WriteAvailableAsync(batch, cancellationToken);
+        }
+
+        return await embedding;
     }
 
     /// <summary>

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using SlmGateway.Core.Ports;
 using SlmGateway.FunctionalTests.Infrastructure;
+using SlmGateway.Routing.Semantic;
 using SlmGateway.Tests.Common;
 
 namespace SlmGateway.FunctionalTests.Reliability;
@@ -110,12 +113,62 @@ public sealed class CaptureFaultTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Contains("slmgw_routing_decisions_total{", metrics, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// At saturation the clustering thread (idle policy) gets no core: an embedding that waits for one
+    /// once held up the writer, whose queue then filled and dropped (4,742 and 5,029 calls in two
+    /// proxy benchmark runs without a local model, where the first embedding also loads MiniLM).
+    /// </summary>
+    [Fact]
+    public async Task CallsThatComeWhileAnEmbeddingWaits_AreWrittenMeanwhile()
+    {
+        using var release = new ManualResetEventSlim();
+        var store = await LoopStore.CreateAsync("sqlite", postgres);
+        await using var gateway = new GatewayFactory(
+            new GatewaySettings().Upstream("fake", _upstream.BaseUrl, "gpt-4o-mini").Capture(store),
+            faults: services => services.AddSingleton<ITextEmbedder>(provider => new HeldEmbedder(provider.GetRequiredService<RequestEmbedder>(), release)));
+        using var client = gateway.CreateHttpClient();
+        using var admin = new AdminClient(gateway);
+
+        await SendAsync(client, Chat($"{HeldEmbedder.Marker} Where is order 1?"));
+        await WaitForCaptureAsync(admin, capture => capture.GetProperty("clustering").GetInt64() > 0);
+        foreach (var order in Enumerable.Range(2, 20))
+        {
+            await SendAsync(client, Chat($"Where is order {order}?"));
+        }
+
+        var meanwhile = await WaitForCaptureAsync(admin, capture => capture.GetProperty("written").GetInt64() == 21);
+        Assert.Equal(0, meanwhile.GetProperty("dropped").GetInt64());
+        Assert.True(meanwhile.GetProperty("clustering").GetInt64() > 0, "the held embedding's call was still waiting for its cluster");
+        Assert.Equal(21, await store.CountAsync());
+
+        release.Set();
+        var settled = await admin.SettledCaptureAsync(21);
+        Assert.Equal(0, settled.GetProperty("unclustered").GetInt64());
+        Assert.Equal(0, await store.CountAsync("cluster_id IS NULL"));
+    }
+
+    private static async Task<JsonElement> WaitForCaptureAsync(AdminClient admin, Func<JsonElement, bool> condition)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var capture = (await admin.GetAsync("/admin/loop")).GetProperty("capture");
+            if (condition(capture))
+            {
+                return capture;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("capture did not reach the expected state within 20 s");
+    }
+
     private static string Chat(string content) =>
         $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":{{JsonSerializer.Serialize(content)}}}]}""";
 
-    private static async Task SendAsync(HttpClient client)
+    private static async Task SendAsync(HttpClient client, string? body = null)
     {
-        using var response = await client.PostAsync("/v1/chat/completions", new StringContent(Chat("hello"), Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/v1/chat/completions", new StringContent(body ?? Chat("hello"), Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
