@@ -2,9 +2,6 @@ namespace SlmGateway.Conversion.Tests;
 
 public sealed class BackgroundThreadTests
 {
-    private const int SchedOther = 0;
-    private const int SchedIdle = 5;
-
     [Fact]
     public async Task NormalThread_HandsWorkToItsIdleWorker_AndGetsTheResultBackOnItsOwnPolicy()
     {
@@ -17,14 +14,14 @@ public sealed class BackgroundThreadTests
             BackgroundPriority.Normal,
             async () =>
             {
-                seen.Add(("before", Environment.CurrentManagedThreadId, PolicyOfThisThread()));
-                var handed = await worker.RunAsync(() => (Environment.CurrentManagedThreadId, PolicyOfThisThread()), stopping.Token);
+                seen.Add(("before", Environment.CurrentManagedThreadId, ThreadPolicy.OfThisThread()));
+                var handed = await worker.RunAsync(() => (Environment.CurrentManagedThreadId, ThreadPolicy.OfThisThread()), stopping.Token);
                 seen.Add(("idle worker", handed.Item1, handed.Item2));
-                seen.Add(("after", Environment.CurrentManagedThreadId, PolicyOfThisThread()));
+                seen.Add(("after", Environment.CurrentManagedThreadId, ThreadPolicy.OfThisThread()));
             },
             stopping.Token);
 
-        Assert.Equal([("before", SchedOther), ("idle worker", SchedIdle), ("after", SchedOther)], seen.Select(s => (s.Where, s.Policy)));
+        Assert.Equal([("before", ThreadPolicy.Other), ("idle worker", ThreadPolicy.Idle), ("after", ThreadPolicy.Other)], seen.Select(s => (s.Where, s.Policy)));
         Assert.Equal(seen[0].Thread, seen[2].Thread);
         Assert.NotEqual(seen[0].Thread, seen[1].Thread);
         await stopping.CancelAsync();
@@ -55,13 +52,5 @@ public sealed class BackgroundThreadTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
         held.Set();
-    }
-
-    /// <summary>The scheduling policy of the calling thread: field 41 of its <c>stat</c>.</summary>
-    private static int PolicyOfThisThread()
-    {
-        var stat = File.ReadAllText("/proc/thread-self/stat");
-        var afterName = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(afterName[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -27,16 +27,14 @@ internal sealed class GuardedEmbedder(int threads) : ITextEmbedder, IDisposable
     }
 
     /// <summary>
-    /// ONNX Runtime holds its own copy of the weights once the session exists: the 90 MB array it
-    /// was made from is collected at once rather than at the next full collection, which under a
-    /// steady load can be long in coming (the resident set stayed 90 MB higher).
+    /// Loads on a thread-pool thread, whatever thread asks first. A native thread inherits the
+    /// scheduling policy of the thread that starts it, and ONNX Runtime starts its intra-op threads
+    /// when the session is made: made from capture's clustering thread (the idle policy), they ran
+    /// every later embedding's share, the router's too, at the idle policy, which a process without
+    /// privilege cannot raise again. And the load itself (under a second of CPU) took over 15 s there
+    /// under load.
     /// </summary>
-    private static MiniLmEmbedder Load(int threads)
-    {
-        var embedder = new MiniLmEmbedder(threads);
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        return embedder;
-    }
+    private static MiniLmEmbedder Load(int threads) => Task.Run(() => new MiniLmEmbedder(threads)).GetAwaiter().GetResult();
 
     public void Dispose()
     {

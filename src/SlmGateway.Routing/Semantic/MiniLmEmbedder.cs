@@ -29,7 +29,7 @@ internal sealed class MiniLmEmbedder : IDisposable
         // The session is shared by the request path and the loop's low-priority thread: intra-op
         // threads that spin after a run would keep a core busy at normal priority for the loop's sake.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(MiniLmModelFile.Read(), options);
+        _session = MiniLmModelFile.CreateSession(options);
         using var vocabulary = MiniLmModelFile.Vocabulary();
         _tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true });
     }
