@@ -7,8 +7,9 @@ namespace SlmGateway.Benchmarks.Proxy;
 /// <summary>
 /// Two gateway builds and bare YARP, all started and warmed up first, then measured in turn in short
 /// slices, round after round: on a noisy machine the three sides of one round are seconds apart, so
-/// their ratios hold where separate runs minutes apart do not. Plain requests only; req/s and CPU per
-/// request of each slice, each round's ratios, and their medians.
+/// their ratios hold where separate runs minutes apart do not. Plain requests, or streamed ones read to
+/// their end (<c>--stream on</c>); req/s and CPU per request of each slice, each round's ratios, and
+/// their medians.
 /// </summary>
 internal static class InterleavedComparison
 {
@@ -27,12 +28,12 @@ internal static class InterleavedComparison
         await using var baseline = await ProxyBenchmark.StartGatewayAsync(upstream, options.BaselineDll, options.Capture, BaselineUrl, baselineEnvironment);
         (string Name, Uri Url, ChildProcess Process)[] sides =
             [("bare-yarp", ProxyBenchmark.BareYarpUrl, bare), ("gateway", ProxyBenchmark.GatewayUrl, gateway), ("baseline", BaselineUrl, baseline)];
-        Console.WriteLine($"{options.Connections} connections, {options.WarmupSeconds} s warm-up each, {options.Rounds} rounds of {options.SliceSeconds} s a side; capture {(options.Capture ? "on" : "off")}; baseline {options.BaselineDll}{(options.BaselineImageEnvironment ? string.Empty : " without the image's runtime settings")}");
+        Console.WriteLine($"{options.Connections} connections, {options.WarmupSeconds} s warm-up each, {options.Rounds} rounds of {options.SliceSeconds} s a side; {(options.Stream ? "streamed" : "plain")} requests; capture {(options.Capture ? "on" : "off")}; baseline {options.BaselineDll}{(options.BaselineImageEnvironment ? string.Empty : " without the image's runtime settings")}");
 
         foreach (var (_, url, _) in sides)
         {
             using var warmup = new LoadGenerator(url, options.Connections);
-            await warmup.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds));
+            await warmup.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds), options.Stream);
         }
 
         var slices = sides.ToDictionary(side => side.Name, _ => new List<(double RequestsPerSecond, double CpuMicros)>());
@@ -42,7 +43,7 @@ internal static class InterleavedComparison
             {
                 using var load = new LoadGenerator(url, options.Connections);
                 var cpuBefore = process.CpuTime();
-                var result = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.SliceSeconds));
+                var result = await load.RunAsync(options.Connections, TimeSpan.FromSeconds(options.SliceSeconds), options.Stream);
                 var requests = result.RequestsPerSecond * options.SliceSeconds;
                 slices[name].Add((result.RequestsPerSecond, (process.CpuTime() - cpuBefore).TotalMicroseconds / requests));
             }
@@ -73,7 +74,7 @@ internal static class InterleavedComparison
     private static double Ratio(Dictionary<string, List<(double RequestsPerSecond, double CpuMicros)>> slices, string a, string b, int round) =>
         slices[a][round].RequestsPerSecond / slices[b][round].RequestsPerSecond;
 
-    private sealed record Options(string GatewayDll, string BaselineDll, bool BaselineImageEnvironment, bool Capture, int Connections, int WarmupSeconds, int SliceSeconds, int Rounds)
+    private sealed record Options(string GatewayDll, string BaselineDll, bool BaselineImageEnvironment, bool Capture, bool Stream, int Connections, int WarmupSeconds, int SliceSeconds, int Rounds)
     {
         public static Options Parse(string[] args)
         {
@@ -82,6 +83,7 @@ internal static class InterleavedComparison
                 ["--gateway-dll"] = Path.Combine(AppContext.BaseDirectory, "SlmGateway.dll"),
                 ["--baseline-env"] = "image",
                 ["--capture"] = "on",
+                ["--stream"] = "off",
                 ["--connections"] = "64",
                 ["--warmup-seconds"] = "20",
                 ["--slice-seconds"] = "4",
@@ -104,7 +106,7 @@ internal static class InterleavedComparison
 
             int Number(string name) => int.Parse(values[name], CultureInfo.InvariantCulture);
             return new Options(Path.GetFullPath(values["--gateway-dll"]), Path.GetFullPath(baseline), values["--baseline-env"] == "image",
-                values["--capture"] == "on", Number("--connections"), Number("--warmup-seconds"), Number("--slice-seconds"), Number("--rounds"));
+                values["--capture"] == "on", values["--stream"] == "on", Number("--connections"), Number("--warmup-seconds"), Number("--slice-seconds"), Number("--rounds"));
         }
     }
 }
