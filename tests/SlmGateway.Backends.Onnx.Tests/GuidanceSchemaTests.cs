@@ -108,5 +108,5 @@ public sealed class GuidanceSchemaTests
         new() { Type = "json_schema", JsonSchema = new JsonSchemaFormat { Name = "response", Schema = JsonDocument.Parse(schema).RootElement } };
 
     private static ToolDefinition Tool(string name, string parameters) =>
-        new() { Type = "function", Function = new FunctionDefinition { Name = name, Parameters = JsonDocument.Parse(parameters).RootElement } };
+        new() { Type = "function", Function = new FunctionDefinition { Name = name, Parameters = RawJsonValue.From(JsonDocument.Parse(parameters).RootElement) } };
 }

@@ -58,8 +58,8 @@ public sealed class LocalGenerationTests(TinyModelFixture fixture) : IClassFixtu
         const string parameters = """{"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer", "minimum": 1, "maximum": 7}}, "required": ["city", "days"]}""";
         var tools = new List<ToolDefinition>
         {
-            new() { Type = "function", Function = new FunctionDefinition { Name = "get_weather", Parameters = JsonDocument.Parse(parameters).RootElement } },
-            new() { Type = "function", Function = new FunctionDefinition { Name = "get_time", Parameters = JsonDocument.Parse("""{"type": "object", "properties": {}}""").RootElement } },
+            new() { Type = "function", Function = new FunctionDefinition { Name = "get_weather", Parameters = RawJsonValue.From(JsonDocument.Parse(parameters).RootElement) } },
+            new() { Type = "function", Function = new FunctionDefinition { Name = "get_time", Parameters = RawJsonValue.From(JsonDocument.Parse("""{"type": "object", "properties": {}}""").RootElement) } },
         };
         var guidance = new GuidanceSpec("json_schema", GuidanceSchema.ForToolCall(tools, "get_weather", new GuidanceLimits(32, 1024)));
         var schema = JsonSchema.FromText(parameters);

@@ -31,8 +31,8 @@ internal static class GuidanceSchema
         var choices = new JsonArray();
         foreach (var tool in tools.Where(tool => onlyTool is null || tool.Function!.Name == onlyTool))
         {
-            var parameters = tool.Function!.Parameters is { ValueKind: JsonValueKind.Object } declared
-                ? JsonNode.Parse(declared.GetRawText())!
+            var parameters = tool.Function!.Parameters is { Kind: JsonValueKind.Object } declared
+                ? JsonNode.Parse(declared.Utf8.Span)!
                 : new JsonObject { ["type"] = "object", ["properties"] = new JsonObject() };
             choices.Add(new JsonObject
             {

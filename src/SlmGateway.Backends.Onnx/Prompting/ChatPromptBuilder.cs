@@ -78,9 +78,9 @@ internal static class ChatPromptBuilder
                 }
 
                 writer.WritePropertyName("parameters");
-                if (tool.Function.Parameters is { ValueKind: JsonValueKind.Object } parameters)
+                if (tool.Function.Parameters is { Kind: JsonValueKind.Object } parameters)
                 {
-                    parameters.WriteTo(writer);
+                    parameters.Element.WriteTo(writer);
                 }
                 else
                 {

@@ -110,8 +110,8 @@ internal static class ChatPlanner
         {
             for (var i = 0; i < request.Tools!.Count; i++)
             {
-                if (request.Tools[i].Function!.Parameters is { ValueKind: JsonValueKind.Object } parameters
-                    && SchemaCheck.Problem(parameters, maxCount) is { } problem)
+                if (request.Tools[i].Function!.Parameters is { Kind: JsonValueKind.Object } parameters
+                    && SchemaCheck.Problem(parameters.Element, maxCount) is { } problem)
                 {
                     return Unsupported("tools", $"tools[{i}].function.parameters", problem, model.Options.Name);
                 }

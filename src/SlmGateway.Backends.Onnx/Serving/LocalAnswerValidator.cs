@@ -71,7 +71,7 @@ internal static class LocalAnswerValidator
                 return $"the call names '{call.Function!.Name}', which is not a declared tool";
             }
 
-            if (tool.Function!.Parameters is { ValueKind: JsonValueKind.Object } parameters && Invalid(call.Function!.Arguments, parameters) is { } problem)
+            if (tool.Function!.Parameters is { Kind: JsonValueKind.Object } parameters && Invalid(call.Function!.Arguments, parameters.Element) is { } problem)
             {
                 return $"the arguments of '{call.Function.Name}' do not match its schema ({problem})";
             }

@@ -4,8 +4,8 @@ namespace SlmGateway.Contracts.Chat;
 
 /// <summary>
 /// The body of <c>POST /v1/chat/completions</c>. Fields whose JSON type varies (stop, tool_choice)
-/// stay <see cref="JsonElement"/>, message content is a <see cref="ChatContent"/>; all are checked by
-/// <see cref="ChatCompletionRequestValidator"/>.
+/// stay <see cref="JsonElement"/>, message content is a <see cref="ChatContent"/>, a tool's parameter
+/// schema a <see cref="RawJsonValue"/>; all are checked by <see cref="ChatCompletionRequestValidator"/>.
 /// Fields the gateway does not read are not modelled: the raw body is what is forwarded.
 /// </summary>
 public sealed class ChatCompletionRequest
@@ -67,7 +67,7 @@ public sealed class FunctionDefinition
 {
     public string? Name { get; set; }
     public string? Description { get; set; }
-    public JsonElement? Parameters { get; set; }
+    public RawJsonValue? Parameters { get; set; }
     public bool? Strict { get; set; }
 }
 

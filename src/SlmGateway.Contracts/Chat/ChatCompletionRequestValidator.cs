@@ -254,7 +254,7 @@ public static partial class ChatCompletionRequestValidator
                 return GatewayError.InvalidRequest($"Duplicate tool name '{name}'.", $"{param}.function.name", "invalid_value");
             }
 
-            if (tool.Function!.Parameters is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
+            if (tool.Function!.Parameters is { Kind: not (JsonValueKind.Object or JsonValueKind.Null) })
             {
                 return GatewayError.InvalidRequest($"'{param}.function.parameters' must be a JSON Schema object.", $"{param}.function.parameters", "invalid_type");
             }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using SlmGateway.Contracts.Chat;
 
@@ -64,8 +63,8 @@ internal sealed record RequestFeatures(
 
         foreach (var tool in request.Tools ?? [])
         {
-            // The schema's size in UTF-8 bytes, read without copying it out as a string.
-            promptChars += tool.Function?.Parameters is { } parameters ? JsonMarshal.GetRawUtf8Value(parameters).Length : 0;
+            // The schema's size in UTF-8 bytes.
+            promptChars += tool.Function?.Parameters?.Utf8.Length ?? 0;
         }
 
         return new RequestFeatures(
