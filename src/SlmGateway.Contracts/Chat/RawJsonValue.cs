@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -14,7 +15,8 @@ namespace SlmGateway.Contracts.Chat;
 [JsonConverter(typeof(RawJsonValueConverter))]
 public sealed class RawJsonValue
 {
-    private JsonElement? _element;
+    // A box, so that a reader on another thread sees either no element or a whole one.
+    private StrongBox<JsonElement>? _element;
 
     public RawJsonValue(byte[] utf8, JsonValueKind kind)
     {
@@ -30,15 +32,15 @@ public sealed class RawJsonValue
     {
         get
         {
-            if (_element is { } element)
+            if (_element is { } parsed)
             {
-                return element;
+                return parsed.Value;
             }
 
             var reader = new Utf8JsonReader(Utf8.Span);
             reader.Read();
-            element = JsonElement.ParseValue(ref reader);
-            _element = element;
+            var element = JsonElement.ParseValue(ref reader);
+            _element = new StrongBox<JsonElement>(element);
             return element;
         }
     }
