@@ -105,7 +105,7 @@ public sealed class GuidanceSchemaTests
         string.Concat(Enumerable.Repeat("""{"type": "array", "items": """, depth)) + "{}" + new string('}', depth);
 
     private static ResponseFormat Format(string schema) =>
-        new() { Type = "json_schema", JsonSchema = new JsonSchemaFormat { Name = "response", Schema = JsonDocument.Parse(schema).RootElement } };
+        new() { Type = "json_schema", JsonSchema = new JsonSchemaFormat { Name = "response", Schema = RawJsonValue.From(JsonDocument.Parse(schema).RootElement) } };
 
     private static ToolDefinition Tool(string name, string parameters) =>
         new() { Type = "function", Function = new FunctionDefinition { Name = name, Parameters = RawJsonValue.From(JsonDocument.Parse(parameters).RootElement) } };

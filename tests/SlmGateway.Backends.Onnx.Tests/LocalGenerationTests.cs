@@ -38,7 +38,7 @@ public sealed class LocalGenerationTests(TinyModelFixture fixture) : IClassFixtu
     [Fact]
     public async Task GuidedJson_IsValidAgainstTheClientsSchema_ForEverySeedTried()
     {
-        var format = new ResponseFormat { Type = "json_schema", JsonSchema = new JsonSchemaFormat { Name = "person", Schema = JsonDocument.Parse(PersonSchema).RootElement } };
+        var format = new ResponseFormat { Type = "json_schema", JsonSchema = new JsonSchemaFormat { Name = "person", Schema = RawJsonValue.From(JsonDocument.Parse(PersonSchema).RootElement) } };
         var guidance = new GuidanceSpec("json_schema", GuidanceSchema.ForResponseFormat(format, new GuidanceLimits(256, 1024)));
         var schema = JsonSchema.FromText(PersonSchema);
 

@@ -21,8 +21,8 @@ internal static class GuidanceSchema
     private const double SafeInteger = 9007199254740991;
 
     public static string ForResponseFormat(ResponseFormat format, GuidanceLimits limits) =>
-        format.Type == "json_schema" && format.JsonSchema?.Schema is { ValueKind: JsonValueKind.Object } schema
-            ? Finish(JsonNode.Parse(schema.GetRawText())!.AsObject(), limits)
+        format.Type == "json_schema" && format.JsonSchema?.Schema is { Kind: JsonValueKind.Object } schema
+            ? Finish(JsonNode.Parse(schema.Utf8.Span)!.AsObject(), limits)
             : Finish(new JsonObject { ["type"] = "object" }, limits);
 
     /// <summary>One call, <c>{"name": ..., "arguments": {...}}</c>, of the named tool or of any declared tool.</summary>

@@ -68,7 +68,7 @@ internal static class ChatPlanner
             request.Temperature ?? DefaultTemperature,
             request.TopP ?? 1.0,
             request.Seed,
-            StopSequences(request.Stop),
+            request.Stop?.Sequences ?? [],
             guidance,
             request.Logprobs == true ? request.TopLogprobs ?? 0 : null,
             MeasureConfidence: true) { Adapter = adapter };
@@ -118,21 +118,14 @@ internal static class ChatPlanner
             }
         }
 
-        return request.ResponseFormat is { Type: "json_schema", JsonSchema.Schema: { ValueKind: JsonValueKind.Object } schema }
-            && SchemaCheck.Problem(schema, maxCount) is { } formatProblem
+        return request.ResponseFormat is { Type: "json_schema", JsonSchema.Schema: { Kind: JsonValueKind.Object } schema }
+            && SchemaCheck.Problem(schema.Element, maxCount) is { } formatProblem
             ? Unsupported("response_format", "response_format.json_schema.schema", formatProblem, model.Options.Name)
             : null;
     }
 
     private static GatewayError Unsupported(string param, string field, string problem, string model) =>
         GatewayError.InvalidRequest($"The local model '{model}' cannot take the schema in '{field}': {problem}.", param, "unsupported_schema");
-
-    private static string[] StopSequences(JsonElement? stop) => stop switch
-    {
-        { ValueKind: JsonValueKind.String } single => [single.GetString()!],
-        { ValueKind: JsonValueKind.Array } many => many.EnumerateArray().Select(item => item.GetString()!).ToArray(),
-        _ => [],
-    };
 
     private static (LocalChatPlan?, GatewayError?) Fail(string message, string param, string code) =>
         (null, GatewayError.InvalidRequest(message, param, code));

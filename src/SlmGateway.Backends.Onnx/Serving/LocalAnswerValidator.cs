@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
@@ -71,7 +72,7 @@ internal static class LocalAnswerValidator
                 return $"the call names '{call.Function!.Name}', which is not a declared tool";
             }
 
-            if (tool.Function!.Parameters is { Kind: JsonValueKind.Object } parameters && Invalid(call.Function!.Arguments, parameters.Element) is { } problem)
+            if (tool.Function!.Parameters is { Kind: JsonValueKind.Object } parameters && Invalid(call.Function!.Arguments, parameters) is { } problem)
             {
                 return $"the arguments of '{call.Function.Name}' do not match its schema ({problem})";
             }
@@ -82,7 +83,7 @@ internal static class LocalAnswerValidator
 
     private static string? SchemaProblem(string? content, ResponseFormat format)
     {
-        if (format.Type == "json_schema" && format.JsonSchema?.Schema is { ValueKind: JsonValueKind.Object } schema)
+        if (format.Type == "json_schema" && format.JsonSchema?.Schema is { Kind: JsonValueKind.Object } schema)
         {
             return Invalid(content, schema);
         }
@@ -97,7 +98,7 @@ internal static class LocalAnswerValidator
         }
     }
 
-    private static string? Invalid(string? json, JsonElement schema)
+    private static string? Invalid(string? json, RawJsonValue schema)
     {
         JsonNode? instance;
         try
@@ -109,7 +110,7 @@ internal static class LocalAnswerValidator
             return "not JSON";
         }
 
-        var result = JsonSchema.FromText(schema.GetRawText()).Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        var result = JsonSchema.FromText(Encoding.UTF8.GetString(schema.Utf8.Span)).Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
         return result.IsValid
             ? null
             : string.Join("; ", result.Details.Where(detail => detail.Errors is { Count: > 0 }).SelectMany(detail => detail.Errors!.Select(error => $"{detail.InstanceLocation}: {error.Value}")).Take(3));

@@ -3,9 +3,10 @@ using System.Text.Json;
 namespace SlmGateway.Contracts.Chat;
 
 /// <summary>
-/// The body of <c>POST /v1/chat/completions</c>. Fields whose JSON type varies (stop, tool_choice)
-/// stay <see cref="JsonElement"/>, message content is a <see cref="ChatContent"/>, a tool's parameter
-/// schema a <see cref="RawJsonValue"/>; all are checked by <see cref="ChatCompletionRequestValidator"/>.
+/// The body of <c>POST /v1/chat/completions</c>. Fields whose JSON type varies have types that read
+/// any of them without a <see cref="JsonDocument"/> (<see cref="StopSequences"/>, <see cref="ToolChoice"/>,
+/// <see cref="ChatContent"/> for a string), and schemas are kept as their text (<see cref="RawJsonValue"/>);
+/// all are checked by <see cref="ChatCompletionRequestValidator"/>.
 /// Fields the gateway does not read are not modelled: the raw body is what is forwarded.
 /// </summary>
 public sealed class ChatCompletionRequest
@@ -19,12 +20,12 @@ public sealed class ChatCompletionRequest
     public double? TopP { get; set; }
     public int? MaxTokens { get; set; }
     public int? MaxCompletionTokens { get; set; }
-    public JsonElement? Stop { get; set; }
+    public StopSequences? Stop { get; set; }
     public long? Seed { get; set; }
     public bool? Logprobs { get; set; }
     public int? TopLogprobs { get; set; }
     public List<ToolDefinition>? Tools { get; set; }
-    public JsonElement? ToolChoice { get; set; }
+    public ToolChoice? ToolChoice { get; set; }
     public bool? ParallelToolCalls { get; set; }
     public ResponseFormat? ResponseFormat { get; set; }
     public double? PresencePenalty { get; set; }
@@ -81,7 +82,7 @@ public sealed class JsonSchemaFormat
 {
     public string? Name { get; set; }
     public string? Description { get; set; }
-    public JsonElement? Schema { get; set; }
+    public RawJsonValue? Schema { get; set; }
     public bool? Strict { get; set; }
 }
 

@@ -197,32 +197,26 @@ public static partial class ChatCompletionRequestValidator
         return null;
     }
 
-    private static GatewayError? ValidateStop(JsonElement? stop)
+    private static GatewayError? ValidateStop(StopSequences? stop)
     {
-        if (stop is not { } element || element.ValueKind is JsonValueKind.Null or JsonValueKind.String)
+        if (stop is null || stop.Kind == JsonValueKind.String)
         {
             return null;
         }
 
-        if (element.ValueKind != JsonValueKind.Array)
+        if (stop.Kind != JsonValueKind.Array)
         {
             return GatewayError.InvalidRequest("Invalid type for 'stop': expected a string or an array of strings.", "stop", "invalid_type");
         }
 
-        if (element.GetArrayLength() > MaxStopSequences)
+        if (stop.ItemCount > MaxStopSequences)
         {
             return GatewayError.InvalidRequest($"'stop' may hold at most {MaxStopSequences} sequences.", "stop", "invalid_value");
         }
 
-        foreach (var item in element.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.String || item.GetString()!.Length == 0)
-            {
-                return GatewayError.InvalidRequest("Every 'stop' sequence must be a non-empty string.", "stop", "invalid_value");
-            }
-        }
-
-        return null;
+        return !stop.AllStrings || stop.Sequences.Any(sequence => sequence.Length == 0)
+            ? GatewayError.InvalidRequest("Every 'stop' sequence must be a non-empty string.", "stop", "invalid_value")
+            : null;
     }
 
     private static GatewayError? ValidateTools(List<ToolDefinition>? tools)
@@ -263,16 +257,16 @@ public static partial class ChatCompletionRequestValidator
         return null;
     }
 
-    private static GatewayError? ValidateToolChoice(JsonElement? toolChoice, List<ToolDefinition>? tools)
+    private static GatewayError? ValidateToolChoice(ToolChoice? toolChoice, List<ToolDefinition>? tools)
     {
-        if (toolChoice is not { } element || element.ValueKind == JsonValueKind.Null)
+        if (toolChoice is null)
         {
             return null;
         }
 
-        if (element.ValueKind == JsonValueKind.String)
+        if (toolChoice.Kind == JsonValueKind.String)
         {
-            var value = element.GetString();
+            var value = toolChoice.Mode;
             if (value is not ("none" or "auto" or "required"))
             {
                 return GatewayError.InvalidRequest($"Invalid value '{value}' for 'tool_choice': use 'none', 'auto', 'required' or a named function.", "tool_choice", "invalid_value");
@@ -283,16 +277,11 @@ public static partial class ChatCompletionRequestValidator
                 : null;
         }
 
-        if (element.ValueKind != JsonValueKind.Object
-            || !element.TryGetProperty("function", out var function)
-            || function.ValueKind != JsonValueKind.Object
-            || !function.TryGetProperty("name", out var name)
-            || name.ValueKind != JsonValueKind.String)
+        if (toolChoice.FunctionName is not { } chosen)
         {
             return GatewayError.InvalidRequest("Invalid 'tool_choice': expected a string or {\"type\": \"function\", \"function\": {\"name\": ...}}.", "tool_choice", "invalid_type");
         }
 
-        var chosen = name.GetString();
         return tools?.Exists(t => t.Function?.Name == chosen) == true
             ? null
             : GatewayError.InvalidRequest($"'tool_choice' names the function '{chosen}', which is not among 'tools'.", "tool_choice", "invalid_value");
@@ -311,7 +300,7 @@ public static partial class ChatCompletionRequestValidator
                     return GatewayError.InvalidRequest("Missing required parameter: 'response_format.json_schema.name'.", "response_format.json_schema.name", "missing_required_parameter");
                 }
 
-                return format.JsonSchema.Schema is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) }
+                return format.JsonSchema.Schema is { Kind: not (JsonValueKind.Object or JsonValueKind.Null) }
                     ? GatewayError.InvalidRequest("'response_format.json_schema.schema' must be an object.", "response_format.json_schema.schema", "invalid_type")
                     : null;
             default:

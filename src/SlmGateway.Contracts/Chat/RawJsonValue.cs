@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SlmGateway.Contracts.Serialization;
 
 namespace SlmGateway.Contracts.Chat;
 
@@ -62,16 +63,7 @@ public sealed class RawJsonValueConverter : JsonConverter<RawJsonValue>
     {
         var text = _scratch ??= new ArrayBufferWriter<byte>(1024);
         text.ResetWrittenCount();
-        var kind = reader.TokenType switch
-        {
-            JsonTokenType.StartObject => JsonValueKind.Object,
-            JsonTokenType.StartArray => JsonValueKind.Array,
-            JsonTokenType.String => JsonValueKind.String,
-            JsonTokenType.Number => JsonValueKind.Number,
-            JsonTokenType.True => JsonValueKind.True,
-            JsonTokenType.False => JsonValueKind.False,
-            _ => JsonValueKind.Null,
-        };
+        var kind = JsonTokenKind.Of(reader.TokenType);
         var depth = reader.CurrentDepth;
         var afterValue = false;
         while (true)

@@ -43,9 +43,9 @@ public sealed record RequestShape(string Task, ToolChoiceKind ToolChoice, string
         var hasTools = request.Tools is { Count: > 0 };
         var (choice, named) = request.ToolChoice switch
         {
-            { ValueKind: JsonValueKind.String } text when text.ValueEquals("none") => (ToolChoiceKind.None, null),
-            { ValueKind: JsonValueKind.String } text when text.ValueEquals("required") => (ToolChoiceKind.Required, null),
-            { ValueKind: JsonValueKind.Object } function => (ToolChoiceKind.Named, function.GetProperty("function").GetProperty("name").GetString()),
+            { Mode: "none" } => (ToolChoiceKind.None, null),
+            { Mode: "required" } => (ToolChoiceKind.Required, null),
+            { Kind: JsonValueKind.Object } function => (ToolChoiceKind.Named, function.FunctionName),
             _ => (hasTools ? ToolChoiceKind.Auto : ToolChoiceKind.None, (string?)null),
         };
         if (!hasTools)

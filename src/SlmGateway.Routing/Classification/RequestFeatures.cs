@@ -107,8 +107,8 @@ internal sealed record RequestFeatures(
 
     private static string ToolChoiceOf(ChatCompletionRequest request) => request.ToolChoice switch
     {
-        { ValueKind: JsonValueKind.String } choice => choice.GetString()!,
-        { ValueKind: JsonValueKind.Object } => "function",
+        { Mode: { } mode } => mode,
+        { Kind: JsonValueKind.Object } => "function",
         _ => request.Tools is { Count: > 0 } ? "auto" : "none",
     };
 }
