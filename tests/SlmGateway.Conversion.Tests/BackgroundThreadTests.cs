@@ -1,7 +1,15 @@
 namespace SlmGateway.Conversion.Tests;
 
+/// <summary>
+/// Runs alone, with the other tests that read a thread's policy: a background thread that stops
+/// raises every idle-policy thread of the process (so that its work ends in time), which would raise
+/// the idle worker under test if another class's thread stopped while its policy is read.
+/// </summary>
+[Collection(Name)]
 public sealed class BackgroundThreadTests
 {
+    public const string Name = "thread scheduling policy";
+
     [Fact]
     public async Task NormalThread_HandsWorkToItsIdleWorker_AndGetsTheResultBackOnItsOwnPolicy()
     {
@@ -54,3 +62,6 @@ public sealed class BackgroundThreadTests
         held.Set();
     }
 }
+
+[CollectionDefinition(BackgroundThreadTests.Name, DisableParallelization = true)]
+public sealed class ThreadPolicyCollection;

@@ -2,6 +2,7 @@ using SlmGateway.Routing.Semantic;
 
 namespace SlmGateway.Conversion.Tests;
 
+[Collection(BackgroundThreadTests.Name)]
 public sealed class MiniLmLoadTests
 {
     private const string IdleThreadName = "test-idle-load";

@@ -138,27 +138,22 @@ internal static class ChatPromptBuilder
 
     private static (string Text, GatewayError? Error) TextOf(ChatContent? content, string param)
     {
-        if (content is not { Kind: JsonValueKind.Array } parts)
+        if (content?.Parts is not { } parts)
         {
             return (content?.Text ?? string.Empty, null);
         }
 
-        var text = new StringBuilder();
-        var index = 0;
-        foreach (var part in parts.Value.EnumerateArray())
+        for (var index = 0; index < parts.Count; index++)
         {
-            if (!part.GetProperty("type").ValueEquals("text"))
+            if (parts[index].Type != "text")
             {
                 return (string.Empty, GatewayError.InvalidRequest(
-                    $"Local models accept text only; '{param}[{index}]' is of type '{part.GetProperty("type").GetString()}'.",
+                    $"Local models accept text only; '{param}[{index}]' is of type '{parts[index].Type}'.",
                     $"{param}[{index}].type",
                     "unsupported_content_type"));
             }
-
-            text.Append(part.GetProperty("text").GetString());
-            index++;
         }
 
-        return (text.ToString(), null);
+        return (MessageContent.TextOf(content).Text, null);
     }
 }

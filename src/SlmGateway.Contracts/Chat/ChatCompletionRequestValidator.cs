@@ -108,19 +108,16 @@ public static partial class ChatCompletionRequestValidator
             return GatewayError.InvalidRequest($"Invalid type for '{param}': expected a string or an array of content parts.", param, "invalid_type");
         }
 
-        var index = 0;
-        foreach (var part in value.Value.EnumerateArray())
+        for (var index = 0; index < value.Parts!.Count; index++)
         {
-            var partParam = $"{param}[{index++}]";
-            if (part.ValueKind != JsonValueKind.Object
-                || !part.TryGetProperty("type", out var type)
-                || type.ValueKind != JsonValueKind.String)
+            var part = value.Parts[index];
+            var partParam = $"{param}[{index}]";
+            if (part.Kind != JsonValueKind.Object || part.Type is null)
             {
                 return GatewayError.InvalidRequest($"Invalid content part '{partParam}': an object with a string 'type' is required.", partParam, "invalid_type");
             }
 
-            if (type.ValueEquals("text")
-                && (!part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String))
+            if (part is { Type: "text", Text: null })
             {
                 return GatewayError.InvalidRequest($"Missing required parameter: '{partParam}.text'.", $"{partParam}.text", "missing_required_parameter");
             }

@@ -5,34 +5,31 @@ namespace SlmGateway.Contracts.Chat;
 
 /// <summary>
 /// A message's <c>content</c>: a JSON string, by far the most common, kept as a string; anything
-/// else (an array of content parts, or a value of a type the validator refuses) as a
-/// <see cref="JsonElement"/>. A string read straight into a string spares each message a
-/// <see cref="JsonDocument"/> of its own and every later reader a fresh copy of the text.
+/// else kept as its text (<see cref="RawJsonValue"/>), and an array of content parts also read into
+/// <see cref="Parts"/>. Neither builds a <see cref="JsonDocument"/>, and every reader of the text
+/// gets the same strings.
 /// </summary>
 [JsonConverter(typeof(ChatContentConverter))]
 public readonly struct ChatContent
 {
     public ChatContent(string text) => Text = text;
 
-    public ChatContent(JsonElement value)
+    public ChatContent(RawJsonValue value)
     {
-        if (value.ValueKind == JsonValueKind.String)
-        {
-            Text = value.GetString();
-        }
-        else
-        {
-            Value = value;
-        }
+        Raw = value;
+        Parts = value.Kind == JsonValueKind.Array ? ContentPart.ReadAll(value.Utf8.Span) : null;
     }
 
     /// <summary>The content when it is a string.</summary>
     public string? Text { get; }
 
-    /// <summary>The content when it is not a string; undefined when it is.</summary>
-    public JsonElement Value { get; }
+    /// <summary>The content when it is not a string, as it came.</summary>
+    public RawJsonValue? Raw { get; }
 
-    public JsonValueKind Kind => Text is null ? Value.ValueKind : JsonValueKind.String;
+    /// <summary>The parts, when the content is an array.</summary>
+    public IReadOnlyList<ContentPart>? Parts { get; }
+
+    public JsonValueKind Kind => Text is null ? Raw?.Kind ?? JsonValueKind.Null : JsonValueKind.String;
 
     public static implicit operator ChatContent(string text) => new(text);
 }
@@ -41,7 +38,7 @@ public readonly struct ChatContent
 public sealed class ChatContentConverter : JsonConverter<ChatContent>
 {
     public override ChatContent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.TokenType == JsonTokenType.String ? new ChatContent(reader.GetString()!) : new ChatContent(JsonElement.ParseValue(ref reader));
+        reader.TokenType == JsonTokenType.String ? new ChatContent(reader.GetString()!) : new ChatContent(RawJsonValueConverter.ReadValue(ref reader));
 
     public override void Write(Utf8JsonWriter writer, ChatContent value, JsonSerializerOptions options)
     {
@@ -51,7 +48,7 @@ public sealed class ChatContentConverter : JsonConverter<ChatContent>
         }
         else
         {
-            value.Value.WriteTo(writer);
+            writer.WriteRawValue(value.Raw!.Utf8.Span, skipInputValidation: true);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 
 namespace SlmGateway.Contracts.Chat;
 
@@ -9,18 +8,23 @@ public static class MessageContent
     /// <summary>The text, and whether the content held nothing but text.</summary>
     public static (string Text, bool OnlyText) TextOf(ChatContent? content)
     {
-        if (content is not { Kind: JsonValueKind.Array } parts)
+        if (content?.Parts is not { } parts)
         {
             return (content?.Text ?? string.Empty, true);
         }
 
+        if (parts is [{ Text: { } only }])
+        {
+            return (only, true);
+        }
+
         var text = new StringBuilder();
         var onlyText = true;
-        foreach (var part in parts.Value.EnumerateArray())
+        foreach (var part in parts)
         {
-            if (part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String)
+            if (part.Text is { } value)
             {
-                text.Append(value.GetString());
+                text.Append(value);
             }
             else
             {

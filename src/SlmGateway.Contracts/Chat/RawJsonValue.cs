@@ -59,7 +59,13 @@ public sealed class RawJsonValueConverter : JsonConverter<RawJsonValue>
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? _scratch;
 
-    public override RawJsonValue Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override RawJsonValue Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadValue(ref reader);
+
+    public override void Write(Utf8JsonWriter writer, RawJsonValue value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Utf8.Span, skipInputValidation: true);
+
+    /// <summary>Reads the value that starts at the reader's token, leaving the reader at its last token.</summary>
+    internal static RawJsonValue ReadValue(ref Utf8JsonReader reader)
     {
         var text = _scratch ??= new ArrayBufferWriter<byte>(1024);
         text.ResetWrittenCount();
@@ -77,9 +83,6 @@ public sealed class RawJsonValueConverter : JsonConverter<RawJsonValue>
             reader.Read();
         }
     }
-
-    public override void Write(Utf8JsonWriter writer, RawJsonValue value, JsonSerializerOptions options) =>
-        writer.WriteRawValue(value.Utf8.Span, skipInputValidation: true);
 
     /// <summary>One token, with the comma before it when it follows a value in the same object or array.</summary>
     private static void Append(ref Utf8JsonReader reader, ArrayBufferWriter<byte> text, ref bool afterValue)

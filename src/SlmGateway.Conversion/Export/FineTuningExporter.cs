@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SlmGateway.Contracts.Chat;
@@ -74,8 +75,7 @@ internal static class FineTuningExporter
         var result = new JsonObject { ["role"] = role == "developer" ? "system" : role };
         if (message["content"] is JsonArray parts)
         {
-            using var document = JsonDocument.Parse(parts.ToJsonString());
-            result["content"] = MessageContent.TextOf(new ChatContent(document.RootElement)).Text;
+            result["content"] = MessageContent.TextOf(new ChatContent(new RawJsonValue(Encoding.UTF8.GetBytes(parts.ToJsonString()), JsonValueKind.Array))).Text;
         }
         else
         {
