@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using SlmGateway.Contracts.Errors;
@@ -11,7 +12,7 @@ namespace SlmGateway.Host.Security;
 /// Requires a configured client key on the OpenAI API (<c>/v1</c>) when any keys are configured
 /// (<c>Authorization: Bearer KEY</c> or <c>api-key: KEY</c>) and applies the key's limits: requests
 /// and tokens in fixed one-minute windows, USD spent on remote models per UTC day and month (from
-/// <c>Routing:Prices</c>), counted after each answer. Health endpoints stay open.
+/// <c>Routing:Prices</c>), counted as each answer ends, before its last bytes go out. Health endpoints stay open.
 /// </summary>
 internal sealed class ClientKeyMiddleware(RequestDelegate next, ClientKeyStore keys, IKeyLimits limits, IOptionsMonitor<RoutingOptions> routing, TimeProvider time)
 {
@@ -52,10 +53,33 @@ internal sealed class ClientKeyMiddleware(RequestDelegate next, ClientKeyStore k
             return;
         }
 
-        await next(context);
-        if ((key.TokensPerMinute > 0 || key.DailyBudgetUsd > 0 || key.MonthlyBudgetUsd > 0) && trace?.Route is not null)
+        if (key.TokensPerMinute > 0 || key.DailyBudgetUsd > 0 || key.MonthlyBudgetUsd > 0)
         {
-            await limits.RecordAsync(key, (trace.Final.InputTokens ?? 0) + (trace.Final.OutputTokens ?? 0), RemoteCost(trace), time.GetUtcNow());
+            await ServeCountingUsageAsync(context, key, trace);
+            return;
+        }
+
+        await next(context);
+    }
+
+    /// <summary>Serves the request and counts what it used before the answer's last bytes go out (<see cref="AnswerEndHoldStream"/>).</summary>
+    private async Task ServeCountingUsageAsync(HttpContext context, ClientKeyOptions key, RequestTrace? trace)
+    {
+        var body = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        var held = new AnswerEndHoldStream(body.Stream, context.Response);
+        context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(held, body));
+        try
+        {
+            await next(context);
+            if (trace?.Route is not null)
+            {
+                await limits.RecordAsync(key, (trace.Final.InputTokens ?? 0) + (trace.Final.OutputTokens ?? 0), RemoteCost(trace), time.GetUtcNow());
+            }
+        }
+        finally
+        {
+            context.Features.Set(body);
+            await held.ReleaseAsync(context.RequestAborted);
         }
     }
 

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using SlmGateway.FunctionalTests.Infrastructure;
+using SlmGateway.Host.Limits;
 using SlmGateway.Tests.Common;
 
 namespace SlmGateway.FunctionalTests.Limits;
@@ -15,6 +17,7 @@ namespace SlmGateway.FunctionalTests.Limits;
 public sealed class KeyLimitsTests(RedisServer redis) : IAsyncLifetime
 {
     private const string Chat = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}""";
+    private const string StreamedChat = """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}""";
     private readonly string _key = $"key-{Guid.NewGuid():N}";
     private FakeUpstream _upstream = null!;
 
@@ -65,17 +68,17 @@ public sealed class KeyLimitsTests(RedisServer redis) : IAsyncLifetime
         await using var b = new GatewayFactory(settings);
 
         // 0.008 USD each: after three (0.024 USD) the budget of 0.02 USD is spent. Spend is counted
-        // once an answer has gone out, so one more may slip in while the third is being counted.
+        // before an answer's last bytes go out, so the fourth request finds the third counted.
         var served = 0;
         HttpResponseMessage refused;
         while ((refused = await PostAsync(served % 2 == 0 ? a : b)).StatusCode == HttpStatusCode.OK)
         {
             refused.Dispose();
             served++;
-            Assert.True(served <= 4, "the budget did not stop the key");
+            Assert.True(served <= 3, "the budget did not stop the key");
         }
 
-        Assert.InRange(served, 3, 4);
+        Assert.Equal(3, served);
         var error = await OpenAiErrorAssert.IsErrorAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Equal(("insufficient_quota", "insufficient_quota"), (error.GetProperty("type").GetString(), error.GetProperty("code").GetString()));
         Assert.Contains("daily budget", error.GetProperty("message").GetString(), StringComparison.Ordinal);
@@ -99,6 +102,74 @@ public sealed class KeyLimitsTests(RedisServer redis) : IAsyncLifetime
         using var refused = await PostAsync(gateway);
         var error = await OpenAiErrorAssert.IsErrorAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.Contains("Token rate limit", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ATokenLimit_SeesEachAnswerCounted_WhenTheNextRequestFollowsItAtOnce(bool stream)
+    {
+        // Counting takes 300 ms, far longer than the client takes to send its next request.
+        await using var gateway = new GatewayFactory(Settings(("TokensPerMinute", "20")),
+            faults: services => services.AddSingleton<IKeyLimits>(new HeldCountingLimits(() => Task.Delay(300))));
+        await MinuteWindow.AwayFromItsEndAsync();
+        var body = stream ? StreamedChat : Chat;
+
+        // As the OpenAI SDKs do, a stream is read to its [DONE] event, not to the end of the response.
+        for (var i = 0; i < 3; i++)
+        {
+            using var client = gateway.CreateHttpClient();
+            using var request = Request(body);
+            using var served = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+            if (stream)
+            {
+                using var events = new SseReader(await served.Content.ReadAsStreamAsync());
+                string? data;
+                do
+                {
+                    data = await events.NextAsync();
+                }
+                while (data is not null && data != "[DONE]");
+                Assert.Equal("[DONE]", data);
+            }
+            else
+            {
+                Assert.Contains("\"usage\"", await served.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+        }
+
+        using var refused = await PostAsync(gateway, body);
+        var error = await OpenAiErrorAssert.IsErrorAsync(refused, HttpStatusCode.TooManyRequests);
+        Assert.Contains("Token rate limit", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStreamedAnswer_ReachesTheClientWhileItIsCounted_AndOnlyItsEndWaits()
+    {
+        var counting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var gateway = new GatewayFactory(Settings(("TokensPerMinute", "1000")),
+            faults: services => services.AddSingleton<IKeyLimits>(new HeldCountingLimits(() => counting.Task)));
+        using var client = gateway.CreateHttpClient();
+        using var request = Request(StreamedChat);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var events = new SseReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        string? data;
+        while ((data = await events.NextAsync(timeout.Token)) is not null && !data.Contains("\"finish_reason\":\"stop\"", StringComparison.Ordinal))
+        {
+            Assert.NotEqual("[DONE]", data);
+        }
+
+        Assert.NotNull(data);
+        var end = events.NextAsync(timeout.Token);
+        await Task.Delay(200);
+        var endedUncounted = end.IsCompleted;
+        counting.SetResult();
+        Assert.False(endedUncounted, "the stream ended before its tokens were counted");
+        Assert.Equal("[DONE]", await end);
+        Assert.Null(await events.NextAsync(timeout.Token));
     }
 
     [Fact]
@@ -154,12 +225,21 @@ public sealed class KeyLimitsTests(RedisServer redis) : IAsyncLifetime
         return settings;
     }
 
-    private async Task<HttpResponseMessage> PostAsync(GatewayFactory gateway)
+    private Task<HttpResponseMessage> PostAsync(GatewayFactory gateway) => PostAsync(gateway, Chat);
+
+    /// <summary>Each request on a client of its own (a new connection), read to its end.</summary>
+    private async Task<HttpResponseMessage> PostAsync(GatewayFactory gateway, string body)
     {
         using var client = gateway.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(Chat, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _key);
+        using var request = Request(body);
         return await client.SendAsync(request);
+    }
+
+    private HttpRequestMessage Request(string body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _key);
+        return request;
     }
 
     private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
