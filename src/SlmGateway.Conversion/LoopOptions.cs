@@ -48,6 +48,13 @@ public sealed class CaptureOptions
 
     public int BatchSize { get; set; } = 64;
 
+    /// <summary>
+    /// How long the writer lets calls gather once one waits, unless a whole batch is there already: one
+    /// transaction for many calls instead of one each (a call is in the store this much later). 0 writes
+    /// each call as it comes.
+    /// </summary>
+    public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Request or response bodies over this size are not kept (the call's metadata is).</summary>
     public int MaxBodyBytes { get; set; } = 1 << 20;
 

@@ -26,6 +26,11 @@ internal sealed class LoopOptionsValidator : IValidateOptions<LoopOptions>
             failures.Add("Loop:Capture:QueueLength, BatchSize and MaxBodyBytes must be at least 1.");
         }
 
+        if (capture.BatchWait < TimeSpan.Zero)
+        {
+            failures.Add("Loop:Capture:BatchWait must be 0 (write each call as it comes) or more.");
+        }
+
         if (capture.RetentionDays < 0)
         {
             failures.Add("Loop:Capture:RetentionDays must be 0 (keep) or more.");
