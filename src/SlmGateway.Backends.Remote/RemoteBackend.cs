@@ -27,7 +27,7 @@ internal sealed class RemoteBackend(IHttpForwarder forwarder, UpstreamRegistry r
         var body = context.Response.Body;
         var askForUsage = StreamUsage.ShouldAsk(request);
         var events = request.Stream ? new EventAlignedStream(body, askForUsage) : null;
-        var tail = new UsageTailStream(events ?? body);
+        using var tail = new UsageTailStream(events ?? body);
         var masked = SecretsOf(route) is { } mask ? new SecretMaskStream(tail, mask) : null;
         context.Response.Body = (Stream?)masked ?? tail;
         BackendOutcome outcome;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using SlmGateway.Core.IO;
 
@@ -6,12 +7,13 @@ namespace SlmGateway.Backends.Remote.Usage;
 /// <summary>
 /// Passes the response body through and keeps its last bytes, where a provider puts the token usage
 /// (the end of a JSON answer; the last chunk before <c>[DONE]</c> of a stream that asked for it), so
-/// usage is read without parsing or holding the body.
+/// usage is read without parsing or holding the body. The tail is a pooled buffer: dispose of the
+/// stream once its usage is read.
 /// </summary>
 internal sealed class UsageTailStream(Stream inner) : WriteOnlyStream(inner)
 {
     private const int TailBytes = 2048;
-    private readonly byte[] _tail = new byte[TailBytes];
+    private byte[] _tail = ArrayPool<byte>.Shared.Rent(TailBytes);
     private int _length;
 
     /// <summary>Prompt and completion tokens of the last usage object seen (chat: prompt/completion; responses: input/output).</summary>
@@ -50,6 +52,18 @@ internal sealed class UsageTailStream(Stream inner) : WriteOnlyStream(inner)
         _tail.AsSpan(_length - keep, keep).CopyTo(_tail);
         written.CopyTo(_tail.AsSpan(keep));
         _length = keep + written.Length;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _tail.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_tail);
+            _tail = [];
+            _length = 0;
+        }
+
+        base.Dispose(disposing);
     }
 
     /// <summary>The number after the last occurrence of <paramref name="key"/> and its colon, read in place.</summary>

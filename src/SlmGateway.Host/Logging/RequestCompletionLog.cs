@@ -14,6 +14,9 @@ internal sealed class RequestCompletionLog(Serilog.ILogger logger)
     private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
         "{RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms (route {Route}, reason {Reason}, upstream {Upstream}, model {Model}, attempts {Attempts}, key {ClientKeyId})");
 
+    // The event's own 14 properties, SourceContext and room for a few from the log context.
+    private const int PropertyCapacity = 20;
+
     private readonly Serilog.ILogger _logger = logger.ForContext("SourceContext", "SlmGateway.Requests");
     private readonly RepeatedProperty<string> _method = new("RequestMethod");
     private readonly RepeatedProperty<string?> _path = new("RequestPath");
@@ -38,23 +41,27 @@ internal sealed class RequestCompletionLog(Serilog.ILogger logger)
             return;
         }
 
-        LogEventProperty[] properties =
-        [
-            _method.Of(context.Request.Method),
-            _path.Of(context.Request.Path.Value),
-            _status.Of(status),
-            new("Elapsed", new ScalarValue(elapsed.TotalMilliseconds)),
-            _route.Of(trace.Route ?? "none"),
-            _reason.Of(trace.Reason ?? "none"),
-            _upstream.Of(trace.Upstream ?? "none"),
-            _model.Of(trace.Model ?? "none"),
-            _attempts.Of(trace.UpstreamTries),
-            _clientKey.Of(trace.ClientKeyId ?? "anonymous"),
-            new("RequestId", new ScalarValue(context.TraceIdentifier)),
-            _localProbability.Of(trace.Plan?.LocalProbability),
-            _confidenceMean.Of(trace.Final.ConfidenceMean),
-            _confidenceMin.Of(trace.Final.ConfidenceMin),
-        ];
-        _logger.Write(new LogEvent(DateTimeOffset.Now, level, failure, Template, properties));
+        var properties = new Dictionary<string, LogEventPropertyValue>(PropertyCapacity, StringComparer.Ordinal)
+        {
+            [_method.Name] = _method.Of(context.Request.Method),
+            [_path.Name] = _path.Of(context.Request.Path.Value),
+            [_status.Name] = _status.Of(status),
+            ["Elapsed"] = new ScalarValue(elapsed.TotalMilliseconds),
+            [_route.Name] = _route.Of(trace.Route ?? "none"),
+            [_reason.Name] = _reason.Of(trace.Reason ?? "none"),
+            [_upstream.Name] = _upstream.Of(trace.Upstream ?? "none"),
+            [_model.Name] = _model.Of(trace.Model ?? "none"),
+            [_attempts.Name] = _attempts.Of(trace.UpstreamTries),
+            [_clientKey.Name] = _clientKey.Of(trace.ClientKeyId ?? "anonymous"),
+            ["RequestId"] = new ScalarValue(context.TraceIdentifier),
+            [_localProbability.Name] = _localProbability.Of(trace.Plan?.LocalProbability),
+            [_confidenceMean.Name] = _confidenceMean.Of(trace.Final.ConfidenceMean),
+            [_confidenceMin.Name] = _confidenceMin.Of(trace.Final.ConfidenceMin),
+        };
+
+        // Serilog's public constructor copies the properties into a dictionary of its own that grows
+        // as they are added (three arrays each time); this one is sized once and taken as it is.
+        // The method's parameters may change in Serilog's next major version (pinned in Directory.Packages.props).
+        _logger.Write(LogEvent.UnstableAssembleFromParts(DateTimeOffset.Now, level, failure, Template, properties, default, default));
     }
 }
