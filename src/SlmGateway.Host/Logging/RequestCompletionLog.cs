@@ -14,8 +14,8 @@ internal sealed class RequestCompletionLog(Serilog.ILogger logger)
     private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
         "{RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms (route {Route}, reason {Reason}, upstream {Upstream}, model {Model}, attempts {Attempts}, key {ClientKeyId})");
 
-    // The event's own 14 properties, SourceContext and room for a few from the log context.
-    private const int PropertyCapacity = 20;
+    // The event's own 14 properties, SourceContext and room for one from the log context (a dictionary of 17).
+    private const int PropertyCapacity = 16;
 
     private readonly Serilog.ILogger _logger = logger.ForContext("SourceContext", "SlmGateway.Requests");
     private readonly RepeatedProperty<string> _method = new("RequestMethod");
