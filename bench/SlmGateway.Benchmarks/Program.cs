@@ -28,7 +28,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: SlmGateway.Benchmarks proxy [--connections 64] [--warmup-seconds 20] [--measure-seconds 10]
                                            [--repeats 3] [--sequential-requests 400] [--soak-minutes 0]
-                                           [--targets direct,bare-yarp,gateway,gateway-no-capture,gateway-no-local] [--gateway-dll publish/SlmGateway.dll]
+                                           [--targets direct,bare-yarp,yarp-read-body,yarp-read-chat,gateway,gateway-no-capture,gateway-no-local] [--gateway-dll publish/SlmGateway.dll]
                SlmGateway.Benchmarks proxy-ab --baseline-dll old/SlmGateway.dll [--baseline-env image|none] [--capture on|off]
                                               [--rounds 10] [--slice-seconds 4] [--warmup-seconds 20] [--connections 64] [--gateway-dll ...]
                SlmGateway.Benchmarks local [--tokens 128] [--repeats 3] [--threads 2] [--concurrency 1,2,4]

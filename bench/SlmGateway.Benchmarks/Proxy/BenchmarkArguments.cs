@@ -5,7 +5,7 @@ namespace SlmGateway.Benchmarks.Proxy;
 internal sealed record BenchmarkArguments(
     int Connections, int WarmupSeconds, int MeasureSeconds, int Repeats, int SequentialRequests, int SoakMinutes, string[] Targets, string GatewayDll)
 {
-    public static readonly string[] AllTargets = ["direct", "bare-yarp", "gateway", "gateway-no-capture", "gateway-no-local"];
+    public static readonly string[] AllTargets = ["direct", "bare-yarp", "yarp-read-body", "yarp-read-chat", "gateway", "gateway-no-capture", "gateway-no-local"];
 
     public static BenchmarkArguments Parse(string[] args)
     {

@@ -66,6 +66,8 @@ internal static class ProxyBenchmark
         await using var child = target switch
         {
             "bare-yarp" => await ChildProcess.StartAsync("bare-yarp", new Uri(BareYarpUrl, "healthz"), ProxyCore, Environment.ProcessPath!, "bare-yarp", BareYarpUrl.ToString().TrimEnd('/'), upstream.Address),
+            "yarp-read-body" or "yarp-read-chat" => await ChildProcess.StartAsync(
+                target, new Uri(BareYarpUrl, "healthz"), ProxyCore, Environment.ProcessPath!, "bare-yarp", BareYarpUrl.ToString().TrimEnd('/'), upstream.Address, target[5..]),
             "gateway" => await StartGatewayAsync(upstream, options.GatewayDll, capture: true, GatewayUrl, ImageRuntimeEnvironment),
             "gateway-no-capture" => await StartGatewayAsync(upstream, options.GatewayDll, capture: false, GatewayUrl, ImageRuntimeEnvironment),
             "gateway-no-local" => await StartGatewayAsync(upstream, options.GatewayDll, capture: true, GatewayUrl, ImageRuntimeEnvironment, localModel: false),
@@ -73,7 +75,7 @@ internal static class ProxyBenchmark
         };
         var baseUrl = target switch
         {
-            "bare-yarp" => BareYarpUrl,
+            "bare-yarp" or "yarp-read-body" or "yarp-read-chat" => BareYarpUrl,
             "gateway" or "gateway-no-capture" or "gateway-no-local" => GatewayUrl,
             _ => new Uri(upstream.Address + "/"),
         };
@@ -188,15 +190,15 @@ internal static class ProxyBenchmark
             return;
         }
 
-        foreach (var gateway in (string[])["gateway", "gateway-no-capture", "gateway-no-local"])
+        foreach (var compared in (string[])["yarp-read-body", "yarp-read-chat", "gateway", "gateway-no-capture", "gateway-no-local"])
         {
-            if (!runs.TryGetValue(gateway, out var list))
+            if (!runs.TryGetValue(compared, out var list))
             {
                 continue;
             }
 
             Console.WriteLine();
-            Console.WriteLine($"{gateway} against bare YARP, per repeat (paired: measured one after the other):");
+            Console.WriteLine($"{compared} against bare YARP, per repeat (paired: measured one after the other):");
             for (var i = 0; i < list.Count; i++)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
